@@ -1,0 +1,401 @@
+import { assign, enqueueActions, raise, setup } from 'xstate';
+import type { DomainEvent } from '../events/catalog.js';
+import { toDecimalString } from '../src/core/decimal.js';
+import { decide, ladderKey, toQuoteInputsData, toQuoteOutputData } from '../src/strategy/decision-record.js';
+import { emptyShockWindow, pushShockSample } from '../src/strategy/shock.js';
+import { emptyVolatility, realisedVolatilityBps, sampleMid } from '../src/strategy/volatility.js';
+import {
+  backInResumeBand,
+  beyondHardLimit,
+  canAutoResume,
+  feedAgeMs,
+  feedBlocker,
+  feedIsStale,
+  liquidationExcess,
+  midOf,
+  quoteDue,
+  rearmsLeft,
+  shockDetected,
+  shockMeasure,
+  targetPosition,
+  withinMaxPosition,
+} from './pair-guards.js';
+import {
+  AUTO_RESUMABLE,
+  type DomainEmitted,
+  type PairContext,
+  type PairMachineEvent,
+  type PairMachineInput,
+  type PauseReason,
+} from './pair-machine.types.js';
+
+type PairState = 'starting' | 'quoting' | 'paused' | 'shock-cooldown' | 'liquidating' | 'stopped';
+
+const dec = (n: number): string => toDecimalString(n);
+const domain = (event: DomainEvent): DomainEmitted => ({ type: 'domain', event });
+
+function pausedEvent(from: PairState, reason: PauseReason, detail: string, numbers: Record<string, string | number>): DomainEmitted {
+  return domain({ type: 'Paused', data: { from, to: 'paused', reason, detail, numbers } });
+}
+
+function feedPauseDetail(ctx: PairContext): { reason: PauseReason; detail: string; numbers: Record<string, string | number> } {
+  if (ctx.feedProblem) {
+    return { reason: 'feed-problem', detail: `${ctx.feedProblem.problem}: ${ctx.feedProblem.detail}`, numbers: { since: ctx.feedProblem.since } };
+  }
+  return {
+    reason: 'feed-stale',
+    detail: 'no market data within maxAgeMs',
+    numbers: { ageMs: feedAgeMs(ctx), maxAgeMs: ctx.params.feed.maxAgeMs },
+  };
+}
+
+/** Context reset for a state in which no quotes are live (all orders get cancelled). */
+const noQuotesLive = { lastQuoteKey: null, quoteDirty: true } as const;
+
+/**
+ * The pair actor. It decides; it never does I/O. Every transition emits the
+ * domain event that records it, with its reason and numbers; the runtime
+ * appends those events and derives the order actions from them.
+ */
+export const pairMachine = setup({
+  types: {
+    context: {} as PairContext,
+    events: {} as PairMachineEvent,
+    input: {} as PairMachineInput,
+    emitted: {} as DomainEmitted,
+  },
+  guards: {
+    feedBlocked: ({ context }) => feedBlocker(context) !== null,
+    feedStale: ({ context }) => feedIsStale(context),
+    shockDetected: ({ context }) => shockDetected(context),
+    beyondHardLimit: ({ context }) => beyondHardLimit(context),
+    withinMaxPosition: ({ context }) => withinMaxPosition(context),
+    quoteDue: ({ context }) => quoteDue(context),
+    backInResumeBand: ({ context }) => backInResumeBand(context),
+    rearmsLeft: ({ context }) => rearmsLeft(context),
+    canAutoResume: ({ context }) => canAutoResume(context, AUTO_RESUMABLE),
+  },
+  delays: {
+    cooldownRemaining: ({ context }) => Math.max(0, (context.shock?.cooldownUntil ?? context.now) - context.now),
+  },
+  actions: {
+    recordBook: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'BOOK') return;
+      const mid = (event.bestBid + event.bestAsk) / 2;
+      if (context.feedStaleSince !== null) {
+        enqueue.emit(domain({ type: 'FeedRecovered', data: { problem: 'stale', detail: 'market data flows again', downForMs: event.ts - context.feedStaleSince } }));
+      }
+      enqueue.assign({
+        now: Math.max(context.now, event.ts),
+        bestBid: event.bestBid,
+        bestAsk: event.bestAsk,
+        lastDataTs: event.ts,
+        feedStaleSince: null,
+        volatility: sampleMid(context.volatility, event.ts, mid, context.params.volatility),
+        shockWindow: pushShockSample(context.shockWindow, event.ts, mid, context.params.shock.windowMs),
+      });
+    }),
+    recordTrade: assign(({ context, event }) => (event.type === 'TRADE' ? { now: Math.max(context.now, event.ts), lastDataTs: event.ts } : {})),
+    recordFeedProblem: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'FEED_PROBLEM') return;
+      enqueue.emit(domain({ type: 'FeedProblemDetected', data: { problem: event.problem, detail: event.detail } }));
+      enqueue.assign({ now: Math.max(context.now, event.ts), feedProblem: { problem: event.problem, detail: event.detail, since: event.ts } });
+    }),
+    recordFeedRecovered: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'FEED_RECOVERED' || !context.feedProblem) return;
+      enqueue.emit(
+        domain({ type: 'FeedRecovered', data: { problem: context.feedProblem.problem, detail: event.detail, downForMs: event.ts - context.feedProblem.since } }),
+      );
+      enqueue.assign({ now: Math.max(context.now, event.ts), feedProblem: null, lastDataTs: event.ts });
+    }),
+    recordNow: assign(({ context, event }) => ('ts' in event ? { now: Math.max(context.now, event.ts) } : {})),
+    recordPosition: assign(({ context, event }) =>
+      event.type === 'POSITION' ? { now: Math.max(context.now, event.ts), position: event.position, quoteDirty: true } : {},
+    ),
+    evaluate: raise({ type: 'EVALUATE' }),
+    checkFeed: raise({ type: 'CHECK_FEED' }),
+    decideQuotes: enqueueActions(({ context, enqueue }, params: { reduceOnly: boolean }) => {
+      const mid = midOf(context);
+      if (mid === null || context.bestBid === null || context.bestAsk === null) return;
+      const { reduceOnly } = params;
+      const inputs = {
+        ts: context.now,
+        mid,
+        bestBid: context.bestBid,
+        bestAsk: context.bestAsk,
+        volatilityBps: realisedVolatilityBps(context.volatility),
+        position: context.position,
+        reduceOnly,
+      };
+      const decision = decide(inputs, context.params, context.market);
+      const key = ladderKey(decision);
+      enqueue.assign({ lastQuoteTs: context.now, quoteDirty: false, lastQuoteKey: key });
+      if (key === context.lastQuoteKey) return;
+      enqueue.emit(
+        domain({ type: 'QuoteDecided', data: { paramsVersion: context.paramsVersion, inputs: toQuoteInputsData(inputs), output: toQuoteOutputData(decision) } }),
+      );
+    }),
+  },
+}).createMachine({
+  id: 'pair',
+  initial: 'starting',
+  context: ({ input }) => ({
+    pairId: input.pairId,
+    market: input.market,
+    params: input.params,
+    paramsVersion: input.paramsVersion,
+    now: input.now,
+    startedAt: input.now,
+    bestBid: null,
+    bestAsk: null,
+    lastDataTs: null,
+    feedProblem: null,
+    feedStaleSince: null,
+    volatility: emptyVolatility(),
+    shockWindow: emptyShockWindow(),
+    position: input.position,
+    shock: null,
+    pause: null,
+    lastQuoteTs: null,
+    lastQuoteKey: null,
+    quoteDirty: true,
+  }),
+  on: {
+    BOOK: { actions: ['recordBook', 'evaluate'] },
+    TRADE: { actions: 'recordTrade' },
+    FEED_PROBLEM: { actions: ['recordFeedProblem', 'evaluate'] },
+    FEED_RECOVERED: { actions: ['recordFeedRecovered', 'evaluate'] },
+    POSITION: { actions: ['recordPosition', 'evaluate'] },
+    HEARTBEAT: { actions: ['recordNow', 'checkFeed'] },
+    STOP: {
+      target: '.stopped',
+      actions: enqueueActions(({ context, event, self, enqueue }) => {
+        const from = String(self.getSnapshot().value) as PairState;
+        enqueue.emit(
+          domain({ type: 'PairStopped', data: { from, to: 'stopped', reason: event.reason, position: context.position, openOrders: event.openOrders } }),
+        );
+      }),
+    },
+  },
+  states: {
+    starting: {
+      on: {
+        START: [
+          { guard: 'beyondHardLimit', target: 'liquidating', actions: ['recordNow', enqueueActions(startLiquidation('starting'))] },
+          {
+            target: 'quoting',
+            actions: [
+              'recordNow',
+              enqueueActions(({ enqueue }) => {
+                enqueue.emit(domain({ type: 'QuotingStarted', data: { from: 'starting', to: 'quoting', reason: 'state rebuilt and reconciled' } }));
+              }),
+            ],
+          },
+        ],
+        OPERATOR_PAUSE: { target: 'paused', actions: enqueueActions(pauseFor('starting', 'operator')) },
+      },
+    },
+    quoting: {
+      entry: [assign(noQuotesLive), 'evaluate'],
+      on: {
+        EVALUATE: [
+          { guard: 'feedBlocked', target: 'paused', actions: enqueueActions(pauseForFeed('quoting')) },
+          { guard: 'shockDetected', target: 'shock-cooldown', actions: enqueueActions(enterShock('quoting')) },
+          { guard: 'beyondHardLimit', target: 'liquidating', actions: enqueueActions(startLiquidation('quoting')) },
+          { guard: 'quoteDue', actions: { type: 'decideQuotes', params: { reduceOnly: false } } },
+        ],
+        CHECK_FEED: { guard: 'feedStale', target: 'paused', actions: enqueueActions(pauseForStaleFeed('quoting')) },
+        OPERATOR_PAUSE: { target: 'paused', actions: enqueueActions(pauseFor('quoting', 'operator')) },
+        FENCED: { target: 'paused', actions: enqueueActions(pauseFor('quoting', 'fenced')) },
+        STORE_FAILED: { target: 'paused', actions: enqueueActions(pauseFor('quoting', 'store-failure')) },
+      },
+    },
+    paused: {
+      entry: assign(noQuotesLive),
+      exit: assign({ pause: null }),
+      on: {
+        EVALUATE: {
+          guard: 'canAutoResume',
+          target: 'quoting',
+          actions: enqueueActions(({ context, enqueue }) => {
+            enqueue.emit(domain({ type: 'Resumed', data: { from: 'paused', to: 'quoting', reason: context.pause?.reason ?? 'unknown', detail: 'condition cleared' } }));
+          }),
+        },
+        CHECK_FEED: { guard: 'feedStale', actions: enqueueActions(markStaleWhilePaused) },
+        OPERATOR_RESUME: [
+          {
+            guard: 'feedBlocked',
+            actions: enqueueActions(({ context, event, enqueue }) => {
+              const f = feedPauseDetail(context);
+              enqueue.emit(domain({ type: 'RiskLimitBreached', data: { limit: 'feed-health', value: f.reason, threshold: 'healthy', action: `resume by ${'identity' in event ? event.identity : '?'} refused` } }));
+              enqueue.assign({ pause: { reason: f.reason, detail: f.detail } });
+            }),
+          },
+          {
+            target: 'quoting',
+            actions: enqueueActions(({ context, event, enqueue }) => {
+              if (event.type !== 'OPERATOR_RESUME') return;
+              enqueue.emit(domain({ type: 'Resumed', data: { from: 'paused', to: 'quoting', reason: 'operator', detail: `${event.identity}: ${event.reason}; was ${context.pause?.reason ?? 'unknown'}` } }));
+            }),
+          },
+        ],
+      },
+    },
+    'shock-cooldown': {
+      entry: assign(noQuotesLive),
+      after: {
+        cooldownRemaining: [
+          { guard: 'feedBlocked', target: 'paused', actions: enqueueActions(pauseForFeed('shock-cooldown')) },
+          {
+            guard: 'backInResumeBand',
+            target: 'quoting',
+            actions: enqueueActions(({ context, enqueue }) => {
+              const mid = midOf(context) ?? 0;
+              const ref = context.shock?.referencePrice ?? mid;
+              enqueue.emit(
+                domain({
+                  type: 'ShockCleared',
+                  data: { from: 'shock-cooldown', to: 'quoting', price: dec(mid), referencePrice: dec(ref), distancePct: (Math.abs(mid - ref) / ref) * 100, resumeBandPct: context.params.shock.resumeBandPct },
+                }),
+              );
+            }),
+          },
+          { guard: 'rearmsLeft', target: 'shock-cooldown', reenter: true, actions: enqueueActions(rearmShock) },
+          {
+            target: 'paused',
+            actions: enqueueActions(({ context, enqueue }) => {
+              enqueue.emit(pausedEvent('shock-cooldown', 'shock-rearms-exhausted', 'price did not settle within the resume band', { rearms: context.shock?.rearms ?? 0 }));
+              enqueue.assign({ pause: { reason: 'shock-rearms-exhausted', detail: 'price did not settle' } });
+            }),
+          },
+        ],
+      },
+      on: {
+        OPERATOR_PAUSE: { target: 'paused', actions: enqueueActions(pauseFor('shock-cooldown', 'operator')) },
+        FENCED: { target: 'paused', actions: enqueueActions(pauseFor('shock-cooldown', 'fenced')) },
+        STORE_FAILED: { target: 'paused', actions: enqueueActions(pauseFor('shock-cooldown', 'store-failure')) },
+      },
+    },
+    liquidating: {
+      entry: [assign(noQuotesLive), 'evaluate'],
+      on: {
+        EVALUATE: [
+          { guard: 'feedBlocked', target: 'paused', actions: enqueueActions(pauseForFeed('liquidating')) },
+          {
+            guard: 'withinMaxPosition',
+            target: 'quoting',
+            actions: enqueueActions(({ context, enqueue }) => {
+              enqueue.emit(domain({ type: 'LiquidationCompleted', data: { from: 'liquidating', to: 'quoting', position: context.position, maxPosition: context.params.inventory.maxPosition } }));
+            }),
+          },
+          { guard: 'quoteDue', actions: { type: 'decideQuotes', params: { reduceOnly: true } } },
+        ],
+        CHECK_FEED: { guard: 'feedStale', target: 'paused', actions: enqueueActions(pauseForStaleFeed('liquidating')) },
+        OPERATOR_PAUSE: { target: 'paused', actions: enqueueActions(pauseFor('liquidating', 'operator')) },
+        FENCED: { target: 'paused', actions: enqueueActions(pauseFor('liquidating', 'fenced')) },
+        STORE_FAILED: { target: 'paused', actions: enqueueActions(pauseFor('liquidating', 'store-failure')) },
+      },
+    },
+    stopped: { type: 'final' },
+  },
+});
+
+type EnqueueArgs = Parameters<Parameters<typeof enqueueActions<PairContext, PairMachineEvent, undefined, PairMachineEvent, never, never, never, never, DomainEmitted>>[0]>[0];
+
+function startLiquidation(from: PairState) {
+  return ({ context, enqueue }: EnqueueArgs) => {
+    enqueue.emit(
+      domain({
+        type: 'LiquidationStarted',
+        data: { from, to: 'liquidating', position: context.position, hardLimit: context.params.inventory.hardLimit, targetPosition: targetPosition(context), excess: liquidationExcess(context) },
+      }),
+    );
+  };
+}
+
+function pauseForFeed(from: PairState) {
+  return ({ context, enqueue }: EnqueueArgs) => {
+    const f = feedPauseDetail(context);
+    enqueue.emit(pausedEvent(from, f.reason, f.detail, f.numbers));
+    enqueue.assign({ pause: { reason: f.reason, detail: f.detail } });
+  };
+}
+
+function pauseForStaleFeed(from: PairState) {
+  return ({ context, enqueue }: EnqueueArgs) => {
+    const ageMs = feedAgeMs(context);
+    enqueue.emit(domain({ type: 'FeedStale', data: { lastDataTs: context.lastDataTs, ageMs, maxAgeMs: context.params.feed.maxAgeMs } }));
+    enqueue.emit(pausedEvent(from, 'feed-stale', 'no market data within maxAgeMs', { ageMs, maxAgeMs: context.params.feed.maxAgeMs }));
+    enqueue.assign({ feedStaleSince: context.now, pause: { reason: 'feed-stale', detail: 'no market data within maxAgeMs' } });
+  };
+}
+
+/** While already paused for another reason, a dead feed is still recorded, once. */
+function markStaleWhilePaused({ context, enqueue }: EnqueueArgs) {
+  if (context.feedStaleSince !== null) return;
+  const ageMs = feedAgeMs(context);
+  enqueue.emit(domain({ type: 'FeedStale', data: { lastDataTs: context.lastDataTs, ageMs, maxAgeMs: context.params.feed.maxAgeMs } }));
+  enqueue.assign({ feedStaleSince: context.now });
+}
+
+function pauseFor(from: PairState, reason: Extract<PauseReason, 'operator' | 'fenced' | 'store-failure'>) {
+  return ({ event, enqueue }: EnqueueArgs) => {
+    const detail = event.type === 'OPERATOR_PAUSE' ? `${event.identity}: ${event.reason}` : 'detail' in event ? event.detail : reason;
+    enqueue.emit(pausedEvent(from, reason, detail, {}));
+    enqueue.assign({ pause: { reason, detail } });
+  };
+}
+
+function enterShock(from: PairState) {
+  return ({ context, enqueue }: EnqueueArgs) => {
+    const m = shockMeasure(context);
+    const mid = midOf(context);
+    if (!m || mid === null) return;
+    const cooldownUntil = context.now + context.params.shock.cooldownMs;
+    enqueue.emit(
+      domain({
+        type: 'ShockDetected',
+        data: {
+          from,
+          to: 'shock-cooldown',
+          price: dec(mid),
+          referencePrice: dec(m.referencePrice),
+          movePct: m.movePct,
+          thresholdPct: context.params.shock.thresholdPct,
+          windowMs: context.params.shock.windowMs,
+          cooldownUntil,
+          rearms: 0,
+        },
+      }),
+    );
+    // The new reference is where the price landed; resuming needs it to hold there.
+    enqueue.assign({ shock: { referencePrice: mid, cooldownUntil, rearms: 0 }, shockWindow: emptyShockWindow() });
+  };
+}
+
+function rearmShock({ context, enqueue }: EnqueueArgs) {
+  const mid = midOf(context);
+  if (!context.shock || mid === null) return;
+  const rearms = context.shock.rearms + 1;
+  const cooldownUntil = context.now + context.params.shock.cooldownMs;
+  const ref = context.shock.referencePrice;
+  enqueue.emit(
+    domain({
+      type: 'ShockDetected',
+      data: {
+        from: 'shock-cooldown',
+        to: 'shock-cooldown',
+        price: dec(mid),
+        referencePrice: dec(ref),
+        movePct: (Math.abs(mid - ref) / ref) * 100,
+        thresholdPct: context.params.shock.thresholdPct,
+        windowMs: context.params.shock.windowMs,
+        cooldownUntil,
+        rearms,
+      },
+    }),
+  );
+  enqueue.assign({ shock: { referencePrice: mid, cooldownUntil, rearms } });
+}
+
+export type PairMachine = typeof pairMachine;

@@ -1,0 +1,79 @@
+import type { DomainEvent } from '../events/catalog.js';
+import type { StrategyParams } from '../src/config/strategy-params.js';
+import type { Side } from '../src/core/types.js';
+import type { FeedProblemKind } from '../src/market-data/market-event.js';
+import type { ShockWindow } from '../src/strategy/shock.js';
+import type { VolatilityState } from '../src/strategy/volatility.js';
+import type { MarketSpec } from '../src/venues/venue.js';
+
+export type PauseReason =
+  | 'feed-stale'
+  | 'feed-problem'
+  | 'shock-rearms-exhausted'
+  | 'risk-limit'
+  | 'operator'
+  | 'fenced'
+  | 'store-failure';
+
+/** Pause reasons that clear by themselves when the market data is healthy again. */
+export const AUTO_RESUMABLE: ReadonlySet<PauseReason> = new Set<PauseReason>(['feed-stale', 'feed-problem']);
+
+export interface PairMachineInput {
+  readonly pairId: string;
+  readonly market: MarketSpec;
+  readonly params: StrategyParams;
+  readonly paramsVersion: number;
+  /** Signed base position rebuilt from the stream. */
+  readonly position: string;
+  readonly now: number;
+}
+
+export interface PairContext {
+  readonly pairId: string;
+  readonly market: MarketSpec;
+  readonly params: StrategyParams;
+  readonly paramsVersion: number;
+  /** Latest time seen on any input: data time in backtests. */
+  readonly now: number;
+  readonly startedAt: number;
+  readonly bestBid: number | null;
+  readonly bestAsk: number | null;
+  readonly lastDataTs: number | null;
+  readonly feedProblem: { readonly problem: FeedProblemKind; readonly detail: string; readonly since: number } | null;
+  readonly feedStaleSince: number | null;
+  readonly volatility: VolatilityState;
+  readonly shockWindow: ShockWindow;
+  readonly position: string;
+  /** Set while cooling down after a shock; the deadline is also in the ShockDetected event. */
+  readonly shock: { readonly referencePrice: number; readonly cooldownUntil: number; readonly rearms: number } | null;
+  readonly pause: { readonly reason: PauseReason; readonly detail: string } | null;
+  readonly lastQuoteTs: number | null;
+  /** Output of the last recorded decision, to record only decisions that change something. */
+  readonly lastQuoteKey: string | null;
+  /** Something changed (entry to a quoting state, a fill) that warrants a decision now. */
+  readonly quoteDirty: boolean;
+}
+
+export type PairMachineEvent =
+  | { type: 'START'; ts: number }
+  | { type: 'BOOK'; ts: number; bestBid: number; bestAsk: number }
+  | { type: 'TRADE'; ts: number; price: number; size: number; aggressor: Side }
+  | { type: 'FEED_PROBLEM'; ts: number; problem: FeedProblemKind; detail: string }
+  | { type: 'FEED_RECOVERED'; ts: number; detail: string }
+  | { type: 'HEARTBEAT'; ts: number }
+  | { type: 'POSITION'; ts: number; position: string }
+  | { type: 'OPERATOR_PAUSE'; ts: number; identity: string; reason: string }
+  | { type: 'OPERATOR_RESUME'; ts: number; identity: string; reason: string }
+  | { type: 'FENCED'; ts: number; detail: string }
+  | { type: 'STORE_FAILED'; ts: number; detail: string }
+  | { type: 'STOP'; ts: number; reason: string; openOrders: number }
+  /** Internal: re-evaluate guards after the context changed. */
+  | { type: 'EVALUATE' }
+  /** Internal: check the feed age after a heartbeat. */
+  | { type: 'CHECK_FEED' };
+
+/** The machine's only output: domain events, which the runtime appends and acts on. */
+export interface DomainEmitted {
+  readonly type: 'domain';
+  readonly event: DomainEvent;
+}

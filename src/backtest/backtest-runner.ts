@@ -1,0 +1,50 @@
+import type { PairSummary } from '../../projections/pair-projection.js';
+import { VirtualClock } from '../clock/clock.js';
+import type { EngineConfig } from '../config/engine-config.js';
+import type { Logger } from '../log/logger.js';
+import { recordedMarketEvents } from '../market-data/binance-recording.js';
+import type { EventStore } from '../store/event-store.js';
+import { TradingSession } from '../service/trading-session.js';
+
+export interface BacktestOptions {
+  readonly dataPath: string;
+  readonly store: EventStore;
+  readonly config: EngineConfig;
+  readonly logger: Logger;
+  /** Fixed by default so two runs on the same data write byte-identical logs. */
+  readonly instanceId?: string;
+}
+
+export interface BacktestResult {
+  /** Market events delivered to the pairs. */
+  readonly events: number;
+  readonly messagesRead: number;
+  readonly pairs: Record<string, PairSummary>;
+}
+
+export class EmptyRecordingError extends Error {
+  override readonly name = 'EmptyRecordingError';
+}
+
+/**
+ * Runs the same pair actors as the service, in virtual time driven by the
+ * data timestamps, as fast as the machine allows. Timers (heartbeats,
+ * cooldowns) fire when data time passes them, before the event that passes them.
+ */
+export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult> {
+  const source = recordedMarketEvents(opts.dataPath);
+  let clock: VirtualClock | undefined;
+  let session: TradingSession | undefined;
+  for await (const event of source) {
+    if (!clock || !session) {
+      clock = new VirtualClock(event.ts);
+      session = new TradingSession({ store: opts.store, config: opts.config, clock, logger: opts.logger, instanceId: opts.instanceId ?? 'backtest', mode: 'backtest' });
+    }
+    clock.advanceTo(event.ts);
+    await session.drain();
+    await session.feed(event);
+  }
+  if (!session) throw new EmptyRecordingError(`${opts.dataPath} holds no market events`);
+  await session.stop('backtest finished');
+  return { events: session.marketEvents, messagesRead: source.stats.messagesRead, pairs: session.summaries() };
+}

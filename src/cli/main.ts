@@ -1,0 +1,61 @@
+import { Command, CommanderError } from 'commander';
+import { backtestCommand } from './commands/backtest-command.js';
+import { eventsCommand } from './commands/events-command.js';
+import { replayCommand } from './commands/replay-command.js';
+import { runCommand } from './commands/run-command.js';
+import { describeFailure } from './errors.js';
+
+const program = new Command()
+  .name('mm')
+  .description('Event-sourced market maker: paper trading, backtests, replays and audits of the event log.')
+  .exitOverride()
+  .showHelpAfterError();
+
+program
+  .command('run')
+  .description('run the service: paper trading on a recording replayed in wall-clock time (Ctrl-C to stop)')
+  .option('--data <file-or-folder>', 'recorded market data (default: the bundled Binance BTCUSDT slice)')
+  .option('--store <url>', 'event store URL (default: sqlite:./data/events.db)')
+  .option('--config <file>', 'engine config (JSON)')
+  .option('--duration <seconds>', 'stop after this many seconds')
+  .option('--speed <x>', 'replay speed, 1 = real time', '1')
+  .option('--log-level <level>', 'pino log level')
+  .action((o) => runCommand(o));
+
+program
+  .command('backtest')
+  .description('run the pair actors over recorded data in virtual time, as fast as possible')
+  .requiredOption('--data <file-or-folder>', 'recorded market data (.gz file, or a folder read as one stream)')
+  .option('--store <url>', 'event store URL (default: memory:)')
+  .option('--config <file>', 'engine config (JSON)')
+  .option('--json', 'print one JSON summary object, last on stdout')
+  .option('--log-level <level>', 'pino log level')
+  .action((o) => backtestCommand(o));
+
+program
+  .command('replay')
+  .description('rebuild inventory and PnL from the event log alone')
+  .requiredOption('--store <url>', 'event store URL')
+  .option('--json', 'print one JSON summary object')
+  .action((o) => replayCommand(o));
+
+program
+  .command('events')
+  .description('list the event log')
+  .requiredOption('--store <url>', 'event store URL')
+  .option('--stream <name>', 'only this stream, e.g. pair-binance-BTC_USDT')
+  .option('--format <format>', 'jsonl or text', 'text')
+  .action((o) => eventsCommand(o));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    const failure = describeFailure(err);
+    process.stderr.write(`mm: error: ${failure.message}\n`);
+    if (!failure.expected && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = failure.code;
+  }
+}

@@ -1,0 +1,46 @@
+import type { QuoteInputsData, QuoteOutputData } from '../../events/catalog.js';
+import { toDecimalString } from '../core/decimal.js';
+import type { StrategyParams } from '../config/strategy-params.js';
+import type { MarketSpec } from '../venues/venue.js';
+import { decideLiquidation } from './liquidation.js';
+import { decideQuotes } from './decide-quotes.js';
+import type { QuoteDecision, QuoteInputs } from './quote-types.js';
+
+/**
+ * The one entry point from recorded inputs to a decision, used live and by the
+ * audit that recomputes recorded decisions.
+ */
+export const decide = (inputs: QuoteInputs, params: StrategyParams, market: MarketSpec): QuoteDecision =>
+  inputs.reduceOnly ? decideLiquidation(inputs, params, market) : decideQuotes(inputs, params, market);
+
+/** Numbers become their shortest decimal strings, which parse back to the identical float64. */
+export const toQuoteInputsData = (i: QuoteInputs): QuoteInputsData => ({
+  ts: i.ts,
+  mid: toDecimalString(i.mid),
+  bestBid: toDecimalString(i.bestBid),
+  bestAsk: toDecimalString(i.bestAsk),
+  volatilityBps: toDecimalString(i.volatilityBps),
+  position: i.position,
+  reduceOnly: i.reduceOnly,
+});
+
+export const fromQuoteInputsData = (d: QuoteInputsData): QuoteInputs => ({
+  ts: d.ts,
+  mid: Number(d.mid),
+  bestBid: Number(d.bestBid),
+  bestAsk: Number(d.bestAsk),
+  volatilityBps: Number(d.volatilityBps),
+  position: d.position,
+  reduceOnly: d.reduceOnly,
+});
+
+export const toQuoteOutputData = (d: QuoteDecision): QuoteOutputData => ({
+  bids: d.bids.map((l) => ({ ...l })),
+  asks: d.asks.map((l) => ({ ...l })),
+  rules: d.rules.map((r) => ({ rule: r.rule, detail: { ...r.detail } })),
+  reason: d.reason,
+});
+
+/** Identity of a ladder: two decisions with the same key need no order changes. */
+export const ladderKey = (d: { bids: readonly { price: string; amount: string }[]; asks: readonly { price: string; amount: string }[] }): string =>
+  `${d.bids.map((l) => `${l.price}@${l.amount}`).join(',')}|${d.asks.map((l) => `${l.price}@${l.amount}`).join(',')}`;

@@ -1,0 +1,93 @@
+import type { Observable } from 'rxjs';
+import type { Side } from '../core/types.js';
+import type { BookEvent, FeedProblemEvent, FeedRecoveredEvent, TradeEvent } from '../market-data/market-event.js';
+
+/** Instrument rules. Decimal strings so tick maths stays exact. */
+export interface MarketSpec {
+  readonly venue: string;
+  /** Venue symbol, e.g. `BTCUSDT`. */
+  readonly symbol: string;
+  readonly base: string;
+  readonly quote: string;
+  readonly tickSize: string;
+  readonly lotSize: string;
+  readonly minNotional: string;
+  /** Fractions, e.g. "0.0001" = 1 bp. Negative is a rebate. */
+  readonly makerFee: string;
+  readonly takerFee: string;
+}
+
+export interface OrderRequest {
+  /** Deterministic, derived from the pair stream and revision, so retries never duplicate. */
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly price: string;
+  readonly amount: string;
+  /** Maker-only: the venue rejects the order if it would take liquidity. */
+  readonly postOnly: boolean;
+  readonly reduceOnly: boolean;
+}
+
+export type OrderResult =
+  | { readonly clientOrderId: string; readonly status: 'accepted'; readonly venueOrderId: string; readonly ts: number }
+  | { readonly clientOrderId: string; readonly status: 'rejected'; readonly reason: string; readonly ts: number };
+
+export type CancelResult =
+  | { readonly clientOrderId: string; readonly status: 'cancelled'; readonly remaining: string; readonly ts: number }
+  | { readonly clientOrderId: string; readonly status: 'unknown-order'; readonly reason: string; readonly ts: number };
+
+export interface OpenOrder {
+  readonly clientOrderId: string;
+  readonly venueOrderId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly price: string;
+  readonly amount: string;
+  readonly filled: string;
+  readonly ts: number;
+}
+
+export interface Fill {
+  readonly venue: string;
+  readonly symbol: string;
+  /** Venue trade id: the idempotency key of a fill. */
+  readonly tradeId: string;
+  readonly clientOrderId: string;
+  readonly venueOrderId: string;
+  readonly side: Side;
+  readonly price: string;
+  readonly amount: string;
+  /** Positive is paid, negative is a rebate. */
+  readonly fee: string;
+  readonly feeCurrency: string;
+  readonly liquidity: 'maker' | 'taker';
+  /** Amount still open on the order after this fill. */
+  readonly remaining: string;
+  readonly ts: number;
+}
+
+export interface Balance {
+  readonly free: string;
+  readonly used: string;
+  readonly total: string;
+}
+
+export type BookFeedEvent = BookEvent | FeedProblemEvent | FeedRecoveredEvent;
+
+/**
+ * The one port every venue implements: the simulated venue for paper trading
+ * and backtests, and the ccxt adapter for real exchanges.
+ */
+export interface Venue {
+  readonly id: string;
+  markets(): Promise<readonly MarketSpec[]>;
+  watchBook(symbol: string): Observable<BookFeedEvent>;
+  watchTrades(symbol: string): Observable<TradeEvent>;
+  watchFills(symbol: string): Observable<Fill>;
+  placeOrders(orders: readonly OrderRequest[]): Promise<readonly OrderResult[]>;
+  cancelOrders(symbol: string, clientOrderIds: readonly string[]): Promise<readonly CancelResult[]>;
+  cancelAll(symbol: string): Promise<readonly CancelResult[]>;
+  fetchOpenOrders(symbol: string): Promise<readonly OpenOrder[]>;
+  fetchBalances(): Promise<Readonly<Record<string, Balance>>>;
+}
