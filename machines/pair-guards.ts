@@ -7,8 +7,13 @@ import type { PairContext, PauseReason } from './pair-machine.types.js';
  * so do tests, so each rule lives in exactly one place.
  */
 
-export const midOf = (ctx: PairContext): number | null =>
-  ctx.bestBid !== null && ctx.bestAsk !== null ? (ctx.bestBid + ctx.bestAsk) / 2 : null;
+/**
+ * Mid in decimal, then to float: (bid + ask) / 2 in binary gives 61500.009999999995
+ * for 61500 / 61500.02, which would then be recorded in every decision.
+ */
+export const exactMid = (bestBid: number, bestAsk: number): number => D(bestBid).plus(bestAsk).div(2).toNumber();
+
+export const midOf = (ctx: PairContext): number | null => ctx.mid;
 
 export function feedAgeMs(ctx: PairContext): number {
   return ctx.now - (ctx.lastDataTs ?? ctx.startedAt);

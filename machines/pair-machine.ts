@@ -8,6 +8,7 @@ import {
   backInResumeBand,
   beyondHardLimit,
   canAutoResume,
+  exactMid,
   feedAgeMs,
   feedBlocker,
   feedIsStale,
@@ -52,6 +53,9 @@ function feedPauseDetail(ctx: PairContext): { reason: PauseReason; detail: strin
 /** Context reset for a state in which no quotes are live (all orders get cancelled). */
 const noQuotesLive = { lastQuoteKey: null, quoteDirty: true } as const;
 
+/** Entering a quoting state: nothing is live yet, and no pause holds. */
+const quotingAfresh = { ...noQuotesLive, pause: null } as const;
+
 /**
  * The pair actor. It decides; it never does I/O. Every transition emits the
  * domain event that records it, with its reason and numbers; the runtime
@@ -81,7 +85,7 @@ export const pairMachine = setup({
   actions: {
     recordBook: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'BOOK') return;
-      const mid = (event.bestBid + event.bestAsk) / 2;
+      const mid = exactMid(event.bestBid, event.bestAsk);
       if (context.feedStaleSince !== null) {
         enqueue.emit(domain({ type: 'FeedRecovered', data: { problem: 'stale', detail: 'market data flows again', downForMs: event.ts - context.feedStaleSince } }));
       }
@@ -89,6 +93,7 @@ export const pairMachine = setup({
         now: Math.max(context.now, event.ts),
         bestBid: event.bestBid,
         bestAsk: event.bestAsk,
+        mid,
         lastDataTs: event.ts,
         feedStaleSince: null,
         volatility: sampleMid(context.volatility, event.ts, mid, context.params.volatility),
@@ -148,6 +153,7 @@ export const pairMachine = setup({
     startedAt: input.now,
     bestBid: null,
     bestAsk: null,
+    mid: null,
     lastDataTs: null,
     feedProblem: null,
     feedStaleSince: null,
@@ -181,6 +187,7 @@ export const pairMachine = setup({
     starting: {
       on: {
         START: [
+          { guard: 'feedBlocked', target: 'paused', actions: ['recordNow', enqueueActions(pauseForFeed('starting'))] },
           { guard: 'beyondHardLimit', target: 'liquidating', actions: ['recordNow', enqueueActions(startLiquidation('starting'))] },
           {
             target: 'quoting',
@@ -196,7 +203,7 @@ export const pairMachine = setup({
       },
     },
     quoting: {
-      entry: [assign(noQuotesLive), 'evaluate'],
+      entry: [assign(quotingAfresh), 'evaluate'],
       on: {
         EVALUATE: [
           { guard: 'feedBlocked', target: 'paused', actions: enqueueActions(pauseForFeed('quoting')) },
@@ -212,7 +219,6 @@ export const pairMachine = setup({
     },
     paused: {
       entry: assign(noQuotesLive),
-      exit: assign({ pause: null }),
       on: {
         EVALUATE: {
           guard: 'canAutoResume',
@@ -277,7 +283,7 @@ export const pairMachine = setup({
       },
     },
     liquidating: {
-      entry: [assign(noQuotesLive), 'evaluate'],
+      entry: [assign(quotingAfresh), 'evaluate'],
       on: {
         EVALUATE: [
           { guard: 'feedBlocked', target: 'paused', actions: enqueueActions(pauseForFeed('liquidating')) },
@@ -377,7 +383,9 @@ function rearmShock({ context, enqueue }: EnqueueArgs) {
   const mid = midOf(context);
   if (!context.shock || mid === null) return;
   const rearms = context.shock.rearms + 1;
-  const cooldownUntil = context.now + context.params.shock.cooldownMs;
+  // A timer carries no timestamp: it fired at the deadline it was set for.
+  const firedAt = Math.max(context.now, context.shock.cooldownUntil);
+  const cooldownUntil = firedAt + context.params.shock.cooldownMs;
   const ref = context.shock.referencePrice;
   enqueue.emit(
     domain({
@@ -395,7 +403,7 @@ function rearmShock({ context, enqueue }: EnqueueArgs) {
       },
     }),
   );
-  enqueue.assign({ shock: { referencePrice: mid, cooldownUntil, rearms } });
+  enqueue.assign({ now: firedAt, shock: { referencePrice: mid, cooldownUntil, rearms } });
 }
 
 export type PairMachine = typeof pairMachine;

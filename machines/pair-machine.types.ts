@@ -38,6 +38,7 @@ export interface PairContext {
   readonly startedAt: number;
   readonly bestBid: number | null;
   readonly bestAsk: number | null;
+  readonly mid: number | null;
   readonly lastDataTs: number | null;
   readonly feedProblem: { readonly problem: FeedProblemKind; readonly detail: string; readonly since: number } | null;
   readonly feedStaleSince: number | null;

@@ -41,9 +41,9 @@ export const StrategyParamsSchema = z
         /** Hard limit, base currency: beyond it the pair liquidates the excess. */
         hardLimit: PositiveDecimalString.default('0.08'),
         /** Price skew at |position| = maxPosition, in bps of the reference price. */
-        priceSkewBps: z.number().nonnegative().default(3),
+        priceSkewBps: z.number().nonnegative().max(5_000).default(3),
         /** Cap on the price skew, in bps. */
-        maxPriceSkewBps: z.number().nonnegative().default(6),
+        maxPriceSkewBps: z.number().nonnegative().max(5_000).default(6),
         /** Size skew strength: 1 means the adding side shrinks to 0x and the reducing side grows to 2x at maxPosition. */
         sizeSkew: z.number().min(0).max(1).default(1),
       })
@@ -83,7 +83,7 @@ export const StrategyParamsSchema = z
     liquidation: z
       .object({
         /** How far through the touch a reduce-only order may go, in bps. */
-        slippageBps: z.number().nonnegative().default(5),
+        slippageBps: z.number().nonnegative().max(5_000).default(5),
       })
       .strict()
       .default({ slippageBps: 5 }),

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { MarketDataError, parseRecordedLine, type BinanceVenueId, type DepthSnapshot, type RecordedMessage } from './binance-messages.js';
 import { L2BookBuilder, type L2BookStats } from './l2-book.js';
@@ -171,6 +171,9 @@ async function* generateEvents(
     return event;
   };
 
+  // A symbol-less snapshot seen before any depth update waits for the first one to name its book.
+  let pendingSnapshot: { record: RecordedMessage<DepthSnapshot>; file: string; lineNo: number } | undefined;
+
   for await (const { file, lineNo, line } of readRecordedLines(files)) {
     const record = parseRecordedLine(line, lineNo, file);
     const { ts, venue, message } = record;
@@ -181,14 +184,25 @@ async function* generateEvents(
 
     switch (message.kind) {
       case 'depthUpdate': {
-        const events = bookFor(venue, message.symbol).applyDiff(message, ts);
-        for (const e of events) yield count(e);
+        const book = bookFor(venue, message.symbol);
+        for (const e of book.applyDiff(message, ts)) yield count(e);
+        if (pendingSnapshot !== undefined) {
+          // The diff was buffered (no snapshot yet); the snapshot now replays it. Stamped with this
+          // diff's time, as data time never goes back.
+          const snapshot = pendingSnapshot.record.message;
+          pendingSnapshot = undefined;
+          for (const e of book.applySnapshot(snapshot, ts)) yield count(e);
+        }
         break;
       }
       case 'snapshot': {
-        const symbol = snapshotSymbol(record as RecordedMessage<DepthSnapshot>, books, file, lineNo);
-        const events = bookFor(venue, symbol).applySnapshot(message, ts);
-        for (const e of events) yield count(e);
+        const snapshot = record as RecordedMessage<DepthSnapshot>;
+        const symbol = snapshotSymbol(snapshot, books, file, lineNo);
+        if (symbol === undefined) {
+          pendingSnapshot = { record: snapshot, file, lineNo };
+          break;
+        }
+        for (const e of bookFor(venue, symbol).applySnapshot(message, ts)) yield count(e);
         break;
       }
       case 'bookTicker':
@@ -222,29 +236,32 @@ async function* generateEvents(
     }
   }
 
+  if (pendingSnapshot !== undefined) {
+    const { file, lineNo } = pendingSnapshot;
+    throw new MarketDataError(file, lineNo, 'depth snapshot without a symbol, and no depth update followed to name its book');
+  }
   if (stats.lastTs !== undefined) {
     for (const book of books.values()) for (const e of book.finish(stats.lastTs)) yield count(e);
   }
 }
 
-const FILE_SYMBOL = /^([a-z0-9_]+?)_\d{8}\.gz$/i;
-
 /**
- * Spot and USD-M REST snapshots carry no symbol. Take, in order: the
- * snapshot's own `symbol`; the only symbol whose diffs were seen so far (the
- * diffs that arrived before the snapshot); the `<symbol>_<yyyymmdd>.gz` file
- * name. Anything else is ambiguous and refused.
+ * Spot and USD-M REST snapshots carry no symbol. The recording tells which
+ * book it is: the snapshot's own `symbol`, else the only symbol whose depth
+ * updates were seen so far (those received before the snapshot), else, when
+ * none was seen yet, the symbol of the next depth update (undefined here: the
+ * caller holds the snapshot until then). File names are not trusted: files
+ * get renamed. Several symbols and no `symbol` field is ambiguous and refused.
  */
 function snapshotSymbol(
   record: RecordedMessage<DepthSnapshot>,
   books: ReadonlyMap<string, L2BookBuilder>,
   file: string,
   lineNo: number,
-): string {
+): string | undefined {
   if (record.message.symbol !== undefined) return record.message.symbol;
+  if (books.size === 0) return undefined;
   if (books.size === 1) return books.keys().next().value!;
-  const fromName = FILE_SYMBOL.exec(basename(file))?.[1];
-  if (fromName !== undefined) return fromName.toUpperCase();
   throw new MarketDataError(
     file,
     lineNo,

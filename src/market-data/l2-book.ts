@@ -1,13 +1,14 @@
-import BTreeModule from 'sorted-btree';
-import type { BookLevel, MarketEvent } from './market-event.js';
+import sortedBtree from 'sorted-btree';
+import type * as SortedBtree from 'sorted-btree';
 import type { PriceLevel } from './binance-messages.js';
+import type { BookLevel, MarketEvent } from './market-event.js';
 
-// sorted-btree is CommonJS with `exports.default`; under Node ESM the default
-// import is the whole module object, under some loaders it is the class.
-type BTreeClass = typeof BTreeModule;
+// sorted-btree is CommonJS with `exports.default`: under Node ESM the default
+// import is the whole `module.exports`; some loaders unwrap it to the class.
+type BTreeClass = typeof sortedBtree.default;
 const BTree: BTreeClass =
-  (BTreeModule as unknown as { default?: BTreeClass }).default ?? BTreeModule;
-type Side = BTreeModule<number, number>;
+  (sortedBtree as { default?: BTreeClass }).default ?? (sortedBtree as unknown as BTreeClass);
+type Side = SortedBtree.default<number, number>;
 
 /** What the builder needs from a REST depth snapshot. */
 export interface BookSnapshotInput {

@@ -57,7 +57,7 @@ const APPLICATION_ID = 0x4d4d4553;
  * pragma is an internal change counter that must never be written.) Entry i
  * migrates version i to version i + 1.
  */
-const MIGRATIONS: readonly string[] = [
+export const SQLITE_MIGRATIONS: readonly string[] = [
   `CREATE TABLE events (
      -- AUTOINCREMENT: positions start at 1 and are never reused, even after a delete.
      position INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -73,7 +73,7 @@ const MIGRATIONS: readonly string[] = [
    -- Reads a stream in revision order, and is the last line of defence against two writers taking one revision.
    CREATE UNIQUE INDEX events_stream_revision ON events (stream, revision);`,
 ];
-const SCHEMA_VERSION = MIGRATIONS.length;
+const SCHEMA_VERSION = SQLITE_MIGRATIONS.length;
 
 const EVENT_COLUMNS = 'position, stream, revision, id, type, version, time, data, metadata';
 /** SQLite's "no limit". */
@@ -227,7 +227,8 @@ export class SqliteEventStore implements EventStore {
     return this.guard('diagnostics', () => ({
       path: this.path,
       journalMode: String(this.db.pragma('journal_mode', { simple: true })),
-      synchronous: Number(this.db.pragma('synchronous', { simple: true })) === 2 ? 'full' : 'normal',
+      // Only FULL (2) and NORMAL (1) are ever set by open().
+      synchronous: Number(this.db.pragma('synchronous', { simple: true })) === 1 ? 'normal' : 'full',
       busyTimeoutMs: Number(this.db.pragma('busy_timeout', { simple: true })),
       schemaVersion: Number(this.db.pragma('user_version', { simple: true })),
     }));
@@ -308,7 +309,7 @@ function migrate(db: Database.Database, path: string): void {
   db.transaction(() => {
     // Checked again under the write lock: another process may have migrated since.
     const version = checkOwnership(db, path);
-    for (let v = version; v < SCHEMA_VERSION; v += 1) db.exec(MIGRATIONS[v] ?? '');
+    for (let v = version; v < SCHEMA_VERSION; v += 1) db.exec(SQLITE_MIGRATIONS[v] ?? '');
     if (version !== SCHEMA_VERSION) {
       db.pragma(`application_id = ${APPLICATION_ID}`);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);

@@ -84,6 +84,8 @@ interface RestingOrder {
   readonly symbol: string;
   readonly side: Side;
   readonly price: Decimal;
+  /** The same price as a float, for the cheap per-tick "could this cross?" test. */
+  readonly priceNum: number;
   readonly amount: Decimal;
   filled: Decimal;
   readonly ts: number;
@@ -305,6 +307,7 @@ export class SimulatedVenue implements Venue {
       symbol: request.symbol,
       side: request.side,
       price,
+      priceNum: price.toNumber(),
       amount,
       filled: ZERO,
       ts,
@@ -368,9 +371,12 @@ export class SimulatedVenue implements Venue {
     const fills: PendingFill[] = [];
     const ts = this.clock.now();
     for (const side of ['buy', 'sell'] as const) {
-      const resting = s.orders.filter((o) => o.side === side);
-      if (resting.length === 0) continue;
       const bookSide = side === 'buy' ? 'asks' : 'bids';
+      const displayedBest = s.book?.[bookSide][0]?.price;
+      if (displayedBest === undefined) continue;
+      // Most ticks cross nothing: decide that in floats before building decimal levels.
+      const resting = s.orders.filter((o) => o.side === side && (side === 'buy' ? o.priceNum >= displayedBest : o.priceNum <= displayedBest));
+      if (resting.length === 0) continue;
       const levels = this.levels(s, bookSide);
       const best = levels[0];
       if (!best) continue;
