@@ -1,6 +1,7 @@
 import type { DomainEvent, EventData } from '../events/catalog.js';
 import type { PairState } from '../events/primitives.js';
 import type { StrategyParams } from '../src/config/strategy-params.js';
+import { D, Decimal, toDecimalString } from '../src/core/decimal.js';
 import type { MarketSpec } from '../src/venues/venue.js';
 import { applyFillToInventory, emptyInventory, type Inventory } from './inventory.js';
 import { applyToOpenOrders, type OpenOrders } from './open-orders.js';
@@ -84,16 +85,25 @@ export interface PairSummary {
   readonly state: PairState;
 }
 
+/**
+ * Reports round money to 12 decimal places (half-even). The state keeps full
+ * precision; the average cost is a quotient, so without this the reports would
+ * show 40-digit noise such as -1.07470000000000000000000000000000000008.
+ */
+export const REPORT_DECIMALS = 12;
+
+const report = (value: string): string => toDecimalString(D(value).toDecimalPlaces(REPORT_DECIMALS, Decimal.ROUND_HALF_EVEN));
+
 export function summarisePair(p: PairProjection): PairSummary {
   const pnl: PnlSummary = pnlSummary(p.inventory, p.feesAndMark);
   return {
     fills: p.inventory.fills,
     position: p.inventory.position,
-    averageCost: p.inventory.averageCost,
-    realizedPnl: pnl.realizedPnl,
-    unrealizedPnl: pnl.unrealizedPnl,
-    fees: pnl.fees,
-    netPnl: pnl.netPnl,
+    averageCost: report(p.inventory.averageCost),
+    realizedPnl: report(pnl.realizedPnl),
+    unrealizedPnl: report(pnl.unrealizedPnl),
+    fees: report(pnl.fees),
+    netPnl: report(pnl.netPnl),
     state: p.state,
   };
 }

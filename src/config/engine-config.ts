@@ -77,7 +77,13 @@ export interface ResolvedPair {
 }
 
 /** Market rules and parameters for one pair: built-in market rules, overridden by the config. */
+/** Venues whose contracts are inverse (sized in USD, settled in the coin): position and PnL maths here are linear. */
+const INVERSE_VENUES = new Set(['binancecoinm']);
+
 export function resolvePair(config: EngineConfig, venue: string, symbol: string): ResolvedPair {
+  if (INVERSE_VENUES.has(venue)) {
+    throw new ConfigError(`${venue} ${symbol} is an inverse (coin-margined) contract; inventory and PnL are linear in this version, so it cannot be traded or backtested yet`);
+  }
   const entry = config.pairs.find((p) => p.venue === venue && p.symbol === symbol);
   const known = knownMarket(venue, symbol);
   const merged = { venue, symbol, ...known, ...entry?.market };

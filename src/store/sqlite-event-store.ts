@@ -248,7 +248,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   private storageFailure(error: unknown, operation: string): unknown {
-    const fromSqlite = error instanceof Database.SqliteError || (error instanceof TypeError && !this.db.open);
+    const fromSqlite = isSqliteError(error) || (error instanceof TypeError && !this.db.open);
     if (!fromSqlite) return error;
     return new StoreUnavailableError(`sqlite event store at ${this.path}: ${operation} failed: ${messageOf(error)}`, { cause: error });
   }
@@ -258,7 +258,7 @@ export class SqliteEventStore implements EventStore {
       error instanceof WrongExpectedRevisionError ||
       error instanceof IdempotencyConflictError ||
       error instanceof InvalidEventError ||
-      !(error instanceof Database.SqliteError) ||
+      !isSqliteError(error) ||
       !error.code.startsWith('SQLITE_CONSTRAINT')
     ) {
       return this.storageFailure(error, 'append');
@@ -276,6 +276,18 @@ export class SqliteEventStore implements EventStore {
     if (error.message.includes('events.id')) return new IdempotencyConflictError(stream, rows.map((row) => row.id));
     return this.storageFailure(error, 'append');
   }
+}
+
+/**
+ * Recognised by shape, not `instanceof`: the native addon keeps the error class
+ * (and realm) of the first module instance that loaded it, so where JS modules
+ * are loaded more than once per process (Jest gives each test file its own
+ * module registry and realm) `instanceof` misses.
+ */
+function isSqliteError(error: unknown): error is Error & { code: string } {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { name?: unknown; code?: unknown; message?: unknown };
+  return e.name === 'SqliteError' && typeof e.code === 'string' && typeof e.message === 'string';
 }
 
 function prepareStatements(db: Database.Database) {

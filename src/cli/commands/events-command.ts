@@ -1,5 +1,5 @@
-import type { RecordedEvent } from '../../../events/envelope.js';
 import { readAllPages } from '../../store/read-all-pages.js';
+import { toJsonLine, toTextLine } from '../event-format.js';
 import { UsageError } from '../errors.js';
 import { openExistingStore } from '../open-store.js';
 
@@ -8,12 +8,6 @@ export interface EventsCommandOptions {
   readonly stream?: string;
   readonly format: string;
 }
-
-/** Fixed key order, so the same log always exports to the same bytes. */
-const toJsonLine = (e: RecordedEvent): string =>
-  JSON.stringify({ stream: e.stream, revision: e.revision, position: e.position, id: e.id, type: e.type, version: e.version, time: e.time, data: e.data, metadata: e.metadata });
-
-const toTextLine = (e: RecordedEvent): string => `${e.time}  ${e.stream}@${e.revision}  ${e.type}  ${JSON.stringify(e.data)}`;
 
 export async function eventsCommand(opts: EventsCommandOptions): Promise<void> {
   if (opts.format !== 'jsonl' && opts.format !== 'text') throw new UsageError(`--format must be jsonl or text, got "${opts.format}"`);
