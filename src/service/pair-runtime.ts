@@ -56,6 +56,8 @@ export class PairRuntime {
   private actor: Actor<typeof pairMachine> | null = null;
   private emitted: DomainEvent[] = [];
   private inHandler = false;
+  private flushQueued = false;
+  private bookOneSided = false;
   private subscriptions: Subscription[] = [];
   private heartbeatTimer: unknown = null;
   /** Set on fencing or store failure: the pair sends nothing more. */
@@ -89,8 +91,11 @@ export class PairRuntime {
     });
     actor.on('domain', (e) => {
       this.emitted.push(e.event);
-      // Timers (cooldown ends) fire outside any input: queue a flush for them.
-      if (!this.inHandler) this.enqueue({ kind: 'timer' });
+      // Timers (cooldown ends) fire outside any input: queue one flush for what they emit.
+      if (!this.inHandler && !this.flushQueued) {
+        this.flushQueued = true;
+        this.enqueue({ kind: 'timer' });
+      }
     });
     actor.subscribe({ error: (err) => this.fail('pair actor failed', err) });
     this.actor = actor;
@@ -133,7 +138,8 @@ export class PairRuntime {
   private enqueue(input: Input): void {
     if (this.stopped) return;
     this.inbox.push(input);
-    if (!this.pumping) this.pumping = this.pump();
+    // Start on a microtask: the caller (a venue callback, a timer inside the actor) finishes its synchronous step first.
+    if (!this.pumping) this.pumping = Promise.resolve().then(() => this.pump());
   }
 
   private async pump(): Promise<void> {
@@ -162,6 +168,7 @@ export class PairRuntime {
       case 'heartbeat':
         return this.handleMachineEvent({ type: 'HEARTBEAT', ts }, null);
       case 'timer':
+        this.flushQueued = false;
         return this.flushEmitted(null);
     }
   }
@@ -171,12 +178,18 @@ export class PairRuntime {
       case 'book': {
         const bid = event.bids[0];
         const ask = event.asks[0];
-        if (!bid || !ask) {
-          return this.handleMachineEvent({ type: 'FEED_PROBLEM', ts: event.ts, problem: 'malformed', detail: `one-sided book at sequence ${event.sequence}` }, null);
+        // A book with an empty side has no mid: that is a feed problem until both sides are back.
+        const oneSided = !bid || !ask;
+        if (oneSided !== this.bookOneSided) {
+          this.bookOneSided = oneSided;
+          await this.handleMachineEvent(
+            oneSided
+              ? { type: 'FEED_PROBLEM', ts: event.ts, problem: 'malformed', detail: `one-sided book at sequence ${event.sequence}` }
+              : { type: 'FEED_RECOVERED', ts: event.ts, detail: `both sides of the book are back at sequence ${event.sequence}` },
+            null,
+          );
         }
-        if (this.projection.state === 'paused' && this.actor?.getSnapshot().context.feedProblem?.problem === 'malformed') {
-          await this.handleMachineEvent({ type: 'FEED_RECOVERED', ts: event.ts, detail: 'book has both sides again' }, null);
-        }
+        if (!bid || !ask) return;
         return this.handleMachineEvent({ type: 'BOOK', ts: event.ts, bestBid: bid.price, bestAsk: ask.price }, null);
       }
       case 'trade':

@@ -104,3 +104,35 @@ describe('pair runtime: store failure and fencing', () => {
     await storeB.close();
   });
 });
+
+describe('pair runtime: safe states take the quotes off the venue', () => {
+  it('a price shock cancels every order; after the cooldown (virtual time) it quotes again', async () => {
+    const store = new MemoryEventStore();
+    const h = runtimeHarness(store);
+    await h.runtime.start();
+    await h.feed(book(T0 + 100, 60_000, 60_000.01));
+    expect((await h.venue.fetchOpenOrders('BTCUSDT')).length).toBeGreaterThan(0);
+    await h.feed(book(T0 + 2_000, 61_500, 61_500.01));
+    expect(h.runtime.state.state).toBe('shock-cooldown');
+    expect(await h.venue.fetchOpenOrders('BTCUSDT')).toHaveLength(0);
+    // Data keeps flowing near the new level; the cooldown timer fires on the virtual clock.
+    for (let t = T0 + 3_000; t <= T0 + 33_000; t += 1_000) await h.feed(book(t, 61_510, 61_510.01));
+    expect(h.runtime.state.state).toBe('quoting');
+    expect((await h.venue.fetchOpenOrders('BTCUSDT')).length).toBeGreaterThan(0);
+    const types = (await store.readStream(STREAM)).map((e) => e.type);
+    expect(types.indexOf('ShockCleared')).toBeGreaterThan(types.indexOf('ShockDetected'));
+  });
+
+  it('a book with an empty side pauses the pair and cancels; both sides back resumes it', async () => {
+    const store = new MemoryEventStore();
+    const h = runtimeHarness(store);
+    await h.runtime.start();
+    await h.feed(book(T0 + 100, 60_000, 60_000.01));
+    await h.feed({ ...book(T0 + 200, 60_000, 60_000.01), asks: [] });
+    expect(h.runtime.state.state).toBe('paused');
+    expect(await h.venue.fetchOpenOrders('BTCUSDT')).toHaveLength(0);
+    await h.feed(book(T0 + 300, 60_000, 60_000.01));
+    expect(h.runtime.state.state).toBe('quoting');
+    expect((await h.venue.fetchOpenOrders('BTCUSDT')).length).toBeGreaterThan(0);
+  });
+});
