@@ -17,7 +17,6 @@ import {
   appendResultOf,
   assertReadOptions,
   assertStreamName,
-  catchUpThenLive,
   checkAppendArguments,
   checkExpectedRevision,
   classifyRetry,
@@ -26,7 +25,8 @@ import {
   sortStreamNames,
   type StoredEventRef,
   type StoredEventRow,
-} from './memory-event-store.js';
+} from './append-rules.js';
+import { catchUpThenLive } from './catch-up-then-live.js';
 
 export type SqliteSynchronous = 'full' | 'normal';
 

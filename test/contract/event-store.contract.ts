@@ -12,7 +12,7 @@ import {
   type EventStore,
   type ExpectedRevision,
 } from '../../src/store/event-store.js';
-import type { StoredEventPatch } from '../../src/store/memory-event-store.js';
+import type { StoredEventPatch } from '../../src/store/append-rules.js';
 
 /**
  * The EventStore contract: every adapter must pass this suite. Tests use

@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it, jest } from '@jest/globals';
 import Database from 'better-sqlite3';
 import type { RecordedEvent } from '../../events/envelope.js';
 import { StoreUnavailableError, WrongExpectedRevisionError, type EventStore } from '../../src/store/event-store.js';
-import type { StoredEventPatch } from '../../src/store/memory-event-store.js';
+import type { StoredEventPatch } from '../../src/store/append-rules.js';
 import { SqliteEventStore, type SqliteEventStoreOptions } from '../../src/store/sqlite-event-store.js';
 import { describeEventStoreContract, eventsFor } from './event-store.contract.js';
 
