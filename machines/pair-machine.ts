@@ -1,7 +1,8 @@
 import { assign, enqueueActions, raise, setup } from 'xstate';
 import type { DomainEvent } from '../events/catalog.js';
 import { toDecimalString } from '../src/core/decimal.js';
-import { decide, ladderKey, toQuoteInputsData, toQuoteOutputData } from '../src/strategy/decision-record.js';
+import { decideQuotes } from '../src/strategy/decide-quotes.js';
+import { ladderKey, toQuoteInputsData, toQuoteOutputData } from '../src/strategy/decision-record.js';
 import { emptyShockWindow, pushShockSample } from '../src/strategy/shock.js';
 import { emptyVolatility, realisedVolatilityBps, sampleMid } from '../src/strategy/volatility.js';
 import {
@@ -132,7 +133,7 @@ export const pairMachine = setup({
         position: context.position,
         reduceOnly,
       };
-      const decision = decide(inputs, context.params, context.market);
+      const decision = decideQuotes(inputs, context.params, context.market);
       const key = ladderKey(decision);
       enqueue.assign({ lastQuoteTs: context.now, quoteDirty: false, lastQuoteKey: key });
       if (key === context.lastQuoteKey) return;

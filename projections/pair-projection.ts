@@ -28,6 +28,8 @@ export interface PairProjection {
   /** Trade ids already applied: a fill is counted once, whatever the venue repeats. */
   readonly tradeIds: ReadonlySet<string>;
   readonly events: number;
+  readonly decisions: number;
+  readonly ordersPlaced: number;
 }
 
 export const emptyPairProjection = (): PairProjection => ({
@@ -42,6 +44,8 @@ export const emptyPairProjection = (): PairProjection => ({
   lastQuote: null,
   tradeIds: new Set(),
   events: 0,
+  decisions: 0,
+  ordersPlaced: 0,
 });
 
 export function applyPairEvent(p: PairProjection, event: RecordedOrNew): PairProjection {
@@ -55,7 +59,9 @@ export function applyPairEvent(p: PairProjection, event: RecordedOrNew): PairPro
     case 'ParametersChanged':
       return { ...base, params: event.data.params, paramsVersion: event.data.paramsVersion };
     case 'QuoteDecided':
-      return { ...base, lastQuote: event.data, feesAndMark: markAt(p.feesAndMark, event.data.inputs.mid) };
+      return { ...base, lastQuote: event.data, decisions: p.decisions + 1, feesAndMark: markAt(p.feesAndMark, event.data.inputs.mid) };
+    case 'OrderPlaced':
+      return { ...base, ordersPlaced: p.ordersPlaced + 1 };
     case 'OrderFilled': {
       if (p.tradeIds.has(event.data.tradeId)) return base;
       const market = p.market ?? { base: '', quote: event.data.feeCurrency };
@@ -75,6 +81,8 @@ export const foldPair = (events: Iterable<RecordedOrNew>, from: PairProjection =
 
 /** The summary the CLI prints for backtest and replay: identical shape from either. */
 export interface PairSummary {
+  readonly decisions: number;
+  readonly orders: number;
   readonly fills: number;
   readonly position: string;
   readonly averageCost: string;
@@ -97,6 +105,8 @@ const report = (value: string): string => toDecimalString(D(value).toDecimalPlac
 export function summarisePair(p: PairProjection): PairSummary {
   const pnl: PnlSummary = pnlSummary(p.inventory, p.feesAndMark);
   return {
+    decisions: p.decisions,
+    orders: p.ordersPlaced,
     fills: p.inventory.fills,
     position: p.inventory.position,
     averageCost: report(p.inventory.averageCost),

@@ -1,17 +1,11 @@
 import type { QuoteInputsData, QuoteOutputData } from '../../events/catalog.js';
 import { toDecimalString } from '../core/decimal.js';
-import type { StrategyParams } from '../config/strategy-params.js';
-import type { MarketSpec } from '../venues/venue.js';
-import { decideLiquidation } from './liquidation.js';
-import { decideQuotes } from './decide-quotes.js';
 import type { QuoteDecision, QuoteInputs } from './quote-types.js';
 
-/**
- * The one entry point from recorded inputs to a decision, used live and by the
- * audit that recomputes recorded decisions.
+/*
+ * Decisions to and from their recorded form, so the audit can recompute a
+ * recorded decision with decideQuotes from exactly the inputs it had.
  */
-export const decide = (inputs: QuoteInputs, params: StrategyParams, market: MarketSpec): QuoteDecision =>
-  inputs.reduceOnly ? decideLiquidation(inputs, params, market) : decideQuotes(inputs, params, market);
 
 /** Numbers become their shortest decimal strings, which parse back to the identical float64. */
 export const toQuoteInputsData = (i: QuoteInputs): QuoteInputsData => ({

@@ -6,7 +6,8 @@ import { parseEngineConfig } from '../../src/config/engine-config.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { projectPairs, summariseLog } from '../../projections/log-summary.js';
-import { decide, fromQuoteInputsData, ladderKey } from '../../src/strategy/decision-record.js';
+import { decideQuotes } from '../../src/strategy/decide-quotes.js';
+import { fromQuoteInputsData, ladderKey } from '../../src/strategy/decision-record.js';
 import type { RecordedEvent } from '../../events/envelope.js';
 import { tempDbPath } from './runtime-harness.js';
 
@@ -59,7 +60,7 @@ describe('backtest on the bundled real recording (Binance spot BTCUSDT, 650 s)',
     const decisions = first.events.filter((e) => e.type === 'QuoteDecided');
     for (const d of decisions) {
       if (d.type !== 'QuoteDecided') continue;
-      const again = decide(fromQuoteInputsData(d.data.inputs), started.data.params, started.data.market);
+      const again = decideQuotes(fromQuoteInputsData(d.data.inputs), started.data.params, started.data.market);
       expect(ladderKey(again)).toBe(ladderKey(d.data.output));
     }
   });

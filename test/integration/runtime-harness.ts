@@ -10,6 +10,7 @@ import { PairRuntime } from '../../src/service/pair-runtime.js';
 import type { EventStore } from '../../src/store/event-store.js';
 import { SimulatedVenue } from '../../src/venues/simulated-venue.js';
 import type { Fill, MarketSpec } from '../../src/venues/venue.js';
+import { BTCUSDT_SPOT } from '../fixtures/markets.js';
 
 /**
  * Test double at the venue boundary: a live exchange can deliver a fill twice
@@ -24,7 +25,7 @@ export class DuplicatingVenue extends SimulatedVenue {
 
 export const T0 = 1_723_161_254_000;
 export const STREAM = 'pair-binance-BTC_USDT';
-export const MARKET: MarketSpec = { venue: 'binance', symbol: 'BTCUSDT', base: 'BTC', quote: 'USDT', tickSize: '0.01', lotSize: '0.00001', minNotional: '5', makerFee: '0.0001', takerFee: '0.0004' };
+export const MARKET: MarketSpec = BTCUSDT_SPOT;
 
 export const tempDbPath = (name: string): string => join(mkdtempSync(join(tmpdir(), 'mm-it-')), name);
 

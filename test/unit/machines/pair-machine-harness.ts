@@ -5,20 +5,11 @@ import type { PairMachineEvent } from '../../../machines/pair-machine.types.js';
 import { VirtualClock } from '../../../src/clock/clock.js';
 import { StrategyParamsSchema, type StrategyParamsInput } from '../../../src/config/strategy-params.js';
 import type { MarketSpec } from '../../../src/venues/venue.js';
+import { BTCUSDT_SPOT } from '../../fixtures/markets.js';
 
 export const T0 = 1_723_161_254_000;
 
-export const SPOT: MarketSpec = {
-  venue: 'binance',
-  symbol: 'BTCUSDT',
-  base: 'BTC',
-  quote: 'USDT',
-  tickSize: '0.01',
-  lotSize: '0.00001',
-  minNotional: '5',
-  makerFee: '0.0001',
-  takerFee: '0.0004',
-};
+export const SPOT: MarketSpec = BTCUSDT_SPOT;
 
 /** A pair actor on a virtual clock, with every emitted domain event captured. */
 export function pairHarness(options: { position?: string; params?: StrategyParamsInput } = {}) {

@@ -3,20 +3,11 @@ import { D } from '../../../src/core/decimal.js';
 import { defaultStrategyParams, type StrategyParams, StrategyParamsSchema, type StrategyParamsInput } from '../../../src/config/strategy-params.js';
 import type { QuoteInputs } from '../../../src/strategy/quote-types.js';
 import type { MarketSpec } from '../../../src/venues/venue.js';
+import { BTCUSDT_SPOT } from '../../fixtures/markets.js';
 
 /** Shared fixtures for the strategy tests (not a test file itself). */
 
-export const BTCUSDT: MarketSpec = {
-  venue: 'test',
-  symbol: 'BTCUSDT',
-  base: 'BTC',
-  quote: 'USDT',
-  tickSize: '0.01',
-  lotSize: '0.00001',
-  minNotional: '5',
-  makerFee: '0.0001',
-  takerFee: '0.0004',
-};
+export const BTCUSDT: MarketSpec = BTCUSDT_SPOT;
 
 export const market = (over: Partial<MarketSpec> = {}): MarketSpec => ({ ...BTCUSDT, ...over });
 
