@@ -22,7 +22,7 @@ function makeBatches(): Array<{ stream: string; events: NewEvent[] }> {
         const id = deriveEventId('bench', stream, revision);
         events.push(
           envelope(
-            { type: 'OrderFilled', data: { tradeId: `t-${s}-${revision}`, clientOrderId: `c${revision}`, venueOrderId: `v${revision}`, side: i % 2 ? 'buy' : 'sell', price: '61837.63', amount: '0.00323', fee: '0.19973554490', feeCurrency: 'USDT', liquidity: 'maker', remaining: '0' } },
+            { type: 'OrderFilled', data: { tradeId: `t-${s}-${revision}`, clientOrderId: `c${revision}`, venueOrderId: `v${revision}`, side: i % 2 ? 'buy' : 'sell', price: '61837.63', amount: '0.00323', fee: '0.19973554490', feeCurrency: 'USDT', liquidity: 'maker', remaining: '0', fillTs: 1_723_161_254_000 + revision } },
             { id, time: 1_723_161_254_000 + revision, metadata: { correlationId: id, causationId: null, instanceId: 'bench', configVersion: 1 } },
           ),
         );

@@ -53,6 +53,22 @@ export const QuoteOutputSchema = z
   })
   .strict();
 
+/** OrderFilled as schema version 1 wrote it (no venue fill time); read back through an upcaster. */
+export const OrderFilledV1Data = z
+  .object({
+    tradeId: z.string().min(1),
+    clientOrderId: z.string().min(1),
+    venueOrderId: z.string(),
+    side: SideSchema,
+    price: PositiveDecimalString,
+    amount: PositiveDecimalString,
+    fee: DecimalString,
+    feeCurrency: z.string().min(1),
+    liquidity: z.enum(['maker', 'taker']),
+    remaining: NonNegativeDecimalString,
+  })
+  .strict();
+
 export const eventCatalog = {
   PairStarted: {
     version: 1,
@@ -109,21 +125,11 @@ export const eventCatalog = {
       .strict(),
   },
   OrderFilled: {
-    version: 1,
-    data: z
-      .object({
-        tradeId: z.string().min(1),
-        clientOrderId: z.string().min(1),
-        venueOrderId: z.string(),
-        side: SideSchema,
-        price: PositiveDecimalString,
-        amount: PositiveDecimalString,
-        fee: DecimalString,
-        feeCurrency: z.string().min(1),
-        liquidity: z.enum(['maker', 'taker']),
-        remaining: NonNegativeDecimalString,
-      })
-      .strict(),
+    version: 2,
+    data: OrderFilledV1Data.extend({
+      /** v2: when the venue executed the fill (epoch ms), as opposed to when it was recorded. */
+      fillTs: EpochMs,
+    }).strict(),
   },
   ShockDetected: {
     version: 1,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { v5 as uuidV5 } from 'uuid';
 import { eventCatalog, isEventType, type DomainEvent } from './catalog.js';
 import { IsoTime } from './primitives.js';
+import { upcasters } from './upcasters.js';
 
 export const EventMetadataSchema = z
   .object({
@@ -65,10 +66,23 @@ export function decodeRecordedEvent(raw: RawRecordedEvent): RecordedEvent {
   };
   if (!isEventType(raw.type)) return fail(`unknown event type "${raw.type}"`);
   const entry = eventCatalog[raw.type];
-  if (raw.version !== entry.version) return fail(`unsupported schema version ${raw.version} (current is ${entry.version})`);
   const time = IsoTime.safeParse(raw.time);
   if (!time.success) return fail(`time: ${formatIssues(time.error)}`);
-  const data = entry.data.safeParse(raw.data);
+  let current: unknown = raw.data;
+  if (raw.version !== entry.version) {
+    if (!Number.isInteger(raw.version) || raw.version < 1 || raw.version > entry.version) {
+      return fail(`unsupported schema version ${raw.version} (current is ${entry.version})`);
+    }
+    const chain = upcasters[raw.type] ?? [];
+    for (let v = raw.version; v < entry.version; v++) {
+      const step = chain.find((u) => u.from === v);
+      if (!step) return fail(`no upcaster from schema version ${v} to ${v + 1}`);
+      const old = step.schema.safeParse(current);
+      if (!old.success) return fail(`data (schema version ${v}): ${formatIssues(old.error)}`);
+      current = step.upcast(old.data as never, { stream: raw.stream, revision: raw.revision, time: time.data });
+    }
+  }
+  const data = entry.data.safeParse(current);
   if (!data.success) return fail(`data: ${formatIssues(data.error)}`);
   const metadata = EventMetadataSchema.safeParse(raw.metadata);
   if (!metadata.success) return fail(`metadata: ${formatIssues(metadata.error)}`);
@@ -78,7 +92,8 @@ export function decodeRecordedEvent(raw: RawRecordedEvent): RecordedEvent {
     position: raw.position,
     id: raw.id,
     type: raw.type,
-    version: raw.version,
+    // Read back as the current version, whatever version wrote it.
+    version: entry.version,
     time: time.data,
     data: data.data,
     metadata: metadata.data,

@@ -34,9 +34,13 @@ program
 
 program
   .command('replay')
-  .description('rebuild inventory and PnL from the event log alone')
+  .description('rebuild from the event log alone: summaries, --verify every decision, or --pair <id> --at <time>')
   .requiredOption('--store <url>', 'event store URL')
-  .option('--json', 'print one JSON summary object')
+  .option('--verify', 'recompute every QuoteDecided from its recorded inputs with today\'s strategy code; exit 1 on any mismatch')
+  .option('--max-mismatches <n>', 'how many mismatches --verify shows in full', '10')
+  .option('--pair <id>', 'one pair, e.g. binance-BTC_USDT')
+  .option('--at <time>', 'with --pair: the pair as it was at this ISO 8601 time')
+  .option('--json', 'print one JSON object')
   .action((o) => replayCommand(o));
 
 program

@@ -222,6 +222,7 @@ export class PairRuntime {
       feeCurrency: fill.feeCurrency,
       liquidity: fill.liquidity,
       remaining: fill.remaining,
+      fillTs: fill.ts,
     };
     const [filled] = await this.commit([{ type: 'OrderFilled', data }], null);
     await this.handleMachineEvent({ type: 'POSITION', ts: fill.ts, position: this.projection.inventory.position }, filled?.id ?? null);

@@ -57,6 +57,7 @@ export function orderFilled(stream: string, revision: number, instanceId = 'inst
         feeCurrency: 'USDT',
         liquidity: 'maker',
         remaining: '0.00000000',
+        fillTs: BASE_TIME + revision,
       },
     },
     { id: deriveEventId(instanceId, stream, revision), time: BASE_TIME + revision, metadata: metadataFor(instanceId, revision) },

@@ -8,7 +8,7 @@ const started: DomainEvent = { type: 'PairStarted', data: { pairId: 'binance-BTC
 const placed = (id: string, side: 'buy' | 'sell', price: string, amount: string): DomainEvent => ({ type: 'OrderPlaced', data: { clientOrderId: id, side, price, amount, postOnly: true, reduceOnly: false, level: 0 } });
 const filled = (id: string, tradeId: string, side: 'buy' | 'sell', price: string, amount: string, remaining: string, fee: string, feeCurrency = 'USDT'): DomainEvent => ({
   type: 'OrderFilled',
-  data: { tradeId, clientOrderId: id, venueOrderId: 'v', side, price, amount, fee, feeCurrency, liquidity: 'maker', remaining },
+  data: { tradeId, clientOrderId: id, venueOrderId: 'v', side, price, amount, fee, feeCurrency, liquidity: 'maker', remaining, fillTs: 1 },
 });
 const quote = (mid: string): DomainEvent => ({
   type: 'QuoteDecided',
