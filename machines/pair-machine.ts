@@ -119,6 +119,7 @@ export const pairMachine = setup({
       event.type === 'POSITION' ? { now: Math.max(context.now, event.ts), position: event.position, quoteDirty: true } : {},
     ),
     evaluate: raise({ type: 'EVALUATE' }),
+    evaluateRisk: raise({ type: 'EVALUATE_RISK' }),
     checkFeed: raise({ type: 'CHECK_FEED' }),
     decideQuotes: enqueueActions(({ context, enqueue }, params: { reduceOnly: boolean }) => {
       const mid = midOf(context);
@@ -172,7 +173,7 @@ export const pairMachine = setup({
     TRADE: { actions: 'recordTrade' },
     FEED_PROBLEM: { actions: ['recordFeedProblem', 'evaluate'] },
     FEED_RECOVERED: { actions: ['recordFeedRecovered', 'evaluate'] },
-    POSITION: { actions: ['recordPosition', 'evaluate'] },
+    POSITION: { actions: ['recordPosition', 'evaluateRisk'] },
     HEARTBEAT: { actions: ['recordNow', 'checkFeed'] },
     STOP: {
       target: '.stopped',
@@ -212,6 +213,7 @@ export const pairMachine = setup({
           { guard: 'beyondHardLimit', target: 'liquidating', actions: enqueueActions(startLiquidation('quoting')) },
           { guard: 'quoteDue', actions: { type: 'decideQuotes', params: { reduceOnly: false } } },
         ],
+        EVALUATE_RISK: { guard: 'beyondHardLimit', target: 'liquidating', actions: enqueueActions(startLiquidation('quoting')) },
         CHECK_FEED: { guard: 'feedStale', target: 'paused', actions: enqueueActions(pauseForStaleFeed('quoting')) },
         OPERATOR_PAUSE: { target: 'paused', actions: enqueueActions(pauseFor('quoting', 'operator')) },
         FENCED: { target: 'paused', actions: enqueueActions(pauseFor('quoting', 'fenced')) },
@@ -288,15 +290,10 @@ export const pairMachine = setup({
       on: {
         EVALUATE: [
           { guard: 'feedBlocked', target: 'paused', actions: enqueueActions(pauseForFeed('liquidating')) },
-          {
-            guard: 'withinMaxPosition',
-            target: 'quoting',
-            actions: enqueueActions(({ context, enqueue }) => {
-              enqueue.emit(domain({ type: 'LiquidationCompleted', data: { from: 'liquidating', to: 'quoting', position: context.position, maxPosition: context.params.inventory.maxPosition } }));
-            }),
-          },
+          { guard: 'withinMaxPosition', target: 'quoting', actions: enqueueActions(completeLiquidation) },
           { guard: 'quoteDue', actions: { type: 'decideQuotes', params: { reduceOnly: true } } },
         ],
+        EVALUATE_RISK: { guard: 'withinMaxPosition', target: 'quoting', actions: enqueueActions(completeLiquidation) },
         CHECK_FEED: { guard: 'feedStale', target: 'paused', actions: enqueueActions(pauseForStaleFeed('liquidating')) },
         OPERATOR_PAUSE: { target: 'paused', actions: enqueueActions(pauseFor('liquidating', 'operator')) },
         FENCED: { target: 'paused', actions: enqueueActions(pauseFor('liquidating', 'fenced')) },
@@ -318,6 +315,10 @@ function startLiquidation(from: PairState) {
       }),
     );
   };
+}
+
+function completeLiquidation({ context, enqueue }: EnqueueArgs) {
+  enqueue.emit(domain({ type: 'LiquidationCompleted', data: { from: 'liquidating', to: 'quoting', position: context.position, maxPosition: context.params.inventory.maxPosition } }));
 }
 
 function pauseForFeed(from: PairState) {

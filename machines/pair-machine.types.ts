@@ -70,6 +70,12 @@ export type PairMachineEvent =
   | { type: 'STOP'; ts: number; reason: string; openOrders: number }
   /** Internal: re-evaluate guards after the context changed. */
   | { type: 'EVALUATE' }
+  /**
+   * Internal: re-check the position limits after a fill. Requoting waits for
+   * the next book: a fill can arrive before the book that caused it, and
+   * quotes made on the older book would cross the newer one.
+   */
+  | { type: 'EVALUATE_RISK' }
   /** Internal: check the feed age after a heartbeat. */
   | { type: 'CHECK_FEED' };
 

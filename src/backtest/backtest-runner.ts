@@ -2,7 +2,9 @@ import type { PairSummary } from '../../projections/pair-projection.js';
 import { VirtualClock } from '../clock/clock.js';
 import type { EngineConfig } from '../config/engine-config.js';
 import type { Logger } from '../log/logger.js';
+import { isKlineCsvPath, klineMarketEvents } from '../market-data/binance-klines.js';
 import { recordedMarketEvents } from '../market-data/binance-recording.js';
+import type { MarketEvent } from '../market-data/market-event.js';
 import type { EventStore } from '../store/event-store.js';
 import { TradingSession } from '../service/trading-session.js';
 
@@ -31,8 +33,13 @@ export class EmptyRecordingError extends Error {
  * data timestamps, as fast as the machine allows. Timers (heartbeats,
  * cooldowns) fire when data time passes them, before the event that passes them.
  */
+/** Recorded L2 files (.gz) or Binance kline CSV files, told apart by content and extension. */
+export async function openMarketData(path: string): Promise<AsyncIterable<MarketEvent> & { readonly stats: { readonly messagesRead: number } }> {
+  return (await isKlineCsvPath(path)) ? klineMarketEvents(path) : recordedMarketEvents(path);
+}
+
 export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult> {
-  const source = recordedMarketEvents(opts.dataPath);
+  const source = await openMarketData(opts.dataPath);
   let clock: VirtualClock | undefined;
   let session: TradingSession | undefined;
   for await (const event of source) {

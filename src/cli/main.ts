@@ -3,7 +3,8 @@ import { backtestCommand } from './commands/backtest-command.js';
 import { eventsCommand } from './commands/events-command.js';
 import { replayCommand } from './commands/replay-command.js';
 import { runCommand } from './commands/run-command.js';
-import { describeFailure } from './errors.js';
+import { syntheticBacktestCommand } from './commands/synthetic-backtest-command.js';
+import { describeFailure, UsageError } from './errors.js';
 
 const program = new Command()
   .name('mm')
@@ -24,13 +25,32 @@ program
 
 program
   .command('backtest')
-  .description('run the pair actors over recorded data in virtual time, as fast as possible')
-  .requiredOption('--data <file-or-folder>', 'recorded market data (.gz file, or a folder read as one stream)')
+  .description('run the pair actors over recorded data (or a synthetic market) in virtual time, as fast as possible')
+  .option('--data <file-or-folder>', 'recorded L2 data (.gz) or Binance kline CSV files; a folder is read as one stream')
+  .option('--market <kind>', '"synthetic": the Avellaneda–Stoikov market instead of --data')
+  .option('--seed <n>', 'synthetic: seed of the paths', '1')
+  .option('--paths <n>', 'synthetic: number of Monte Carlo paths', '20')
+  .option('--s0 <price>', 'synthetic: initial mid')
+  .option('--sigma <s>', 'synthetic: volatility of the arithmetic Brownian mid')
+  .option('--dt <dt>', 'synthetic: time step (model units)')
+  .option('--horizon <T>', 'synthetic: horizon (model units)')
+  .option('--intensity-a <A>', 'synthetic: order arrival intensity A in A·exp(-k·δ)')
+  .option('--intensity-k <k>', 'synthetic: decay k in A·exp(-k·δ)')
+  .option('--tick <size>', 'synthetic: tick size')
+  .option('--time-unit-ms <ms>', 'synthetic: data-time milliseconds per model time unit')
   .option('--store <url>', 'event store URL (default: memory:)')
   .option('--config <file>', 'engine config (JSON)')
   .option('--json', 'print one JSON summary object, last on stdout')
   .option('--log-level <level>', 'pino log level')
-  .action((o) => backtestCommand(o));
+  .action((o) => {
+    if (o.market !== undefined && o.market !== 'synthetic') throw new UsageError(`--market must be "synthetic", got "${o.market}"`);
+    if (o.market === 'synthetic') {
+      if (o.data !== undefined) throw new UsageError('give either --data or --market synthetic, not both');
+      return syntheticBacktestCommand(o);
+    }
+    if (o.data === undefined) throw new UsageError('backtest needs --data <file-or-folder> or --market synthetic');
+    return backtestCommand(o);
+  });
 
 program
   .command('replay')

@@ -50,6 +50,48 @@ describe('mm backtest / replay / events (as a user runs them)', () => {
   });
 });
 
+describe('mm backtest on other market data', () => {
+  it('--market synthetic runs Monte Carlo paths of the Avellaneda–Stoikov market and prints the statistics', async () => {
+    const r = await mm(['backtest', '--market', 'synthetic', '--paths', '3', '--horizon', '0.2', '--seed', '5', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
+    expect(out.paths).toBe(3);
+    expect(out.perPath).toHaveLength(3);
+    expect(Number.isFinite(out.netPnl.mean) && Number.isFinite(out.netPnl.std)).toBe(true);
+    expect(Number.isFinite(out.position.mean) && Number.isFinite(out.position.std)).toBe(true);
+    const again = await mm(['backtest', '--market', 'synthetic', '--paths', '3', '--horizon', '0.2', '--seed', '5', '--json']);
+    expect(again.stdout).toBe(r.stdout);
+  });
+
+  it('--data takes Binance kline CSV files', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'BTCUSDT-1m-2025-10-04.csv');
+    const start = 1_759_536_000_000_000; // 2025-10-04T00:00:00Z in microseconds
+    const rows: string[] = [];
+    let price = 122_000;
+    for (let i = 0; i < 30; i++) {
+      const open = price;
+      const close = price + (i % 2 === 0 ? 15 : -10);
+      const high = Math.max(open, close) + 8;
+      const low = Math.min(open, close) - 8;
+      const t = start + i * 60_000_000;
+      rows.push([t, open.toFixed(2), high.toFixed(2), low.toFixed(2), close.toFixed(2), '12.5', t + 59_999_999, '1525000', '900', '6.1', '744000', '0'].join(','));
+      price = close;
+    }
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const r = await mm(['backtest', '--data', file, '--json']);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
+    expect(out.events).toBeGreaterThan(30 * 4);
+    expect(out.pairs.BTCUSDT.decisions).toBeGreaterThan(0);
+  });
+
+  it('backtest without --data or --market is a clear error', async () => {
+    expectCleanError(await mm(['backtest']), /needs --data/, expect);
+  });
+});
+
 describe('mm: bad input is a clear error and a non-zero exit, never a bare stack trace', () => {
   it('a missing data file', async () => {
     expectCleanError(await mm(['backtest', '--data', '/nonexistent/btc.gz']), /\/nonexistent\/btc\.gz/, expect);
