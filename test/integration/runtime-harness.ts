@@ -42,12 +42,12 @@ export const book = (ts: number, bid: number, ask: number, size = 2): BookEvent 
 export const trade = (ts: number, price: number, size: number, aggressor: 'buy' | 'sell'): TradeEvent => ({ kind: 'trade', venue: 'binance', symbol: 'BTCUSDT', ts, tradeId: `t${ts}`, price, size, aggressor });
 
 /** One pair runtime on a simulated venue and a virtual clock: the production wiring, minus the recording. */
-export function runtimeHarness(store: EventStore, opts: { instanceId?: string; params?: StrategyParamsInput; clock?: VirtualClock } = {}) {
+export function runtimeHarness(store: EventStore, opts: { instanceId?: string; params?: StrategyParamsInput; clock?: VirtualClock; stream?: string } = {}) {
   const clock = opts.clock ?? new VirtualClock(T0);
   const venue = new DuplicatingVenue({ id: 'binance', markets: [MARKET], clock });
   const runtime = new PairRuntime({
     pairId: 'binance-BTC_USDT',
-    stream: STREAM,
+    stream: opts.stream ?? STREAM,
     market: MARKET,
     params: StrategyParamsSchema.parse(opts.params ?? {}),
     store,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { MemoryEventStore } from '../../src/store/memory-event-store.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
+import { EventStoreDbEventStore } from '../../src/store/eventstoredb-event-store.js';
 import { InvalidStoreUrlError, openEventStore, parseStoreUrl } from '../../src/store/store-url.js';
 
 describe('parseStoreUrl', () => {
@@ -18,6 +19,14 @@ describe('parseStoreUrl', () => {
     ['  sqlite:events.db \n', { kind: 'sqlite', path: 'events.db', synchronous: 'full' }],
     ['sqlite:./my%20events.db', { kind: 'sqlite', path: './my%20events.db', synchronous: 'full' }],
     ['memory:', { kind: 'memory' }],
+    ['esdb://localhost:2113?tls=false', { kind: 'esdb', connectionString: 'esdb://localhost:2113?tls=false' }],
+    ['esdb://localhost', { kind: 'esdb', connectionString: 'esdb://localhost' }],
+    ['ESDB://Node1:2113?tls=false', { kind: 'esdb', connectionString: 'esdb://Node1:2113?tls=false' }],
+    ['esdb://admin:changeit@localhost:2113?tls=true&tlsCAFile=ca.crt', { kind: 'esdb', connectionString: 'esdb://admin:changeit@localhost:2113?tls=true&tlsCAFile=ca.crt' }],
+    ['esdb://a:2113,b:2113,c:2113?tls=true&nodePreference=leader', { kind: 'esdb', connectionString: 'esdb://a:2113,b:2113,c:2113?tls=true&nodePreference=leader' }],
+    ['esdb+discover://a,b,c?tls=true&tlsVerifyCert=false', { kind: 'esdb', connectionString: 'esdb+discover://a,b,c?tls=true&tlsVerifyCert=false' }],
+    ['esdb+discover://cluster.example.com:2113', { kind: 'esdb', connectionString: 'esdb+discover://cluster.example.com:2113' }],
+    [' esdb://[::1]:2113/?tls=false ', { kind: 'esdb', connectionString: 'esdb://[::1]:2113/?tls=false' }],
   ])('accepts %j', (url, expected) => {
     expect(parseStoreUrl(url)).toEqual(expected);
   });
@@ -27,7 +36,15 @@ describe('parseStoreUrl', () => {
     ['   ', /it is empty/],
     ['./data/events.db', /no scheme/],
     ['postgres://db.example/mm', /unknown scheme "postgres:"/],
-    ['esdb://localhost:2113?tls=false', /EventStoreDB is not supported yet/],
+    ['esdb:localhost:2113', /esdb: URLs start with esdb:\/\//],
+    ['esdb://', /the host is missing/],
+    ['esdb://?tls=false', /the host is missing/],
+    ['esdb://admin@', /the host is missing/],
+    ['esdb://localhost:99999', /port 99999 is out of range/],
+    ['esdb://localhost:abc', /"localhost:abc" is not a host or host:port/],
+    ['esdb://a:2113,,b:2113', /"" is not a host or host:port/],
+    ['esdb://localhost:2113?tls=maybe', /tls must be true or false, got "maybe"/],
+    ['esdb+discover://cluster?', /query is empty/],
     ['sqlite:', /path is missing/],
     ['sqlite://', /path is missing/],
     ['sqlite:?sync=normal', /path is missing/],
@@ -50,8 +67,22 @@ describe('parseStoreUrl', () => {
     const message = (error as Error).message;
     expect(message).toMatch(problem);
     expect(message).toContain(JSON.stringify(url));
-    // The message teaches the accepted forms, and says where esdb:// stands.
-    for (const form of ['sqlite:<path>', 'sqlite:<path>?sync=normal', 'sqlite:///<absolute path>', 'memory:', 'esdb://']) expect(message).toContain(form);
+    // The message teaches the accepted forms.
+    for (const form of ['sqlite:<path>', 'sqlite:<path>?sync=normal', 'sqlite:///<absolute path>', 'memory:', 'esdb://<host>:<port>?tls=false', 'esdb+discover://']) {
+      expect(message).toContain(form);
+    }
+  });
+
+  it('never shows an EventStoreDB password in the error', () => {
+    let error: unknown;
+    try {
+      parseStoreUrl('esdb://admin:s3cret@localhost:99999');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidStoreUrlError);
+    expect((error as Error).message).toContain('esdb://admin:***@localhost:99999');
+    expect((error as Error).message).not.toContain('s3cret');
   });
 });
 
@@ -76,5 +107,19 @@ describe('openEventStore', () => {
 
   it('rejects a bad URL', async () => {
     await expect(openEventStore('mongodb://x')).rejects.toBeInstanceOf(InvalidStoreUrlError);
+  });
+
+  it('opens an EventStoreDB store without connecting (the client connects on first use)', async () => {
+    for (const url of ['esdb://127.0.0.1:1?tls=false', 'esdb://a:2113,b:2113?tls=true', 'esdb+discover://cluster.example.com:2113']) {
+      const store = await openEventStore(url);
+      expect(store).toBeInstanceOf(EventStoreDbEventStore);
+      await store.close();
+    }
+  });
+
+  it('reports a connection string the client rejects as a bad URL', async () => {
+    const error = await openEventStore('esdb://localhost:2113?nodePreference=sideways').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidStoreUrlError);
+    expect((error as Error).message).toMatch(/nodePreference/);
   });
 });
