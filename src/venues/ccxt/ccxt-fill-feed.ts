@@ -1,0 +1,241 @@
+/**
+ * Our fills as an Observable<Fill>: ccxt.pro `watchMyTrades` (or `watchOrders`
+ * as a trigger where that is what the exchange streams), reconciled against
+ * `fetchMyTrades`, because private streams are known to miss fills.
+ *
+ * - Backfill from REST after every reconnect or stream error, and every
+ *   `pollIntervalMs` regardless (the only source when the exchange streams
+ *   neither trades nor orders). It starts `overlapMs` before the last fill
+ *   seen, pages forward, and keeps only what is new.
+ * - De-duplicated by venue trade id (the idempotency key of a fill): a fill
+ *   delivered by both the stream and the backfill is emitted once.
+ * - Every fill is mapped to our client order id. Binance's trade history has
+ *   only the venue order id, so the mapping comes from the order registry, or
+ *   from `fetchOrder` for an order this process did not place; a fill whose
+ *   order cannot be resolved yet is held and retried, never emitted wrongly.
+ * - `remaining` is the order size minus the fills emitted for it so far.
+ * - `ts` is the venue's fill time.
+ * - All handling is serialised, so a stream batch and a backfill never race.
+ */
+import type { Exchange } from 'ccxt';
+import { Observable } from 'rxjs';
+import type { Clock } from '../../clock/clock.js';
+import { D, toDecimalString } from '../../core/decimal.js';
+import type { Logger } from '../../log/logger.js';
+import type { Fill } from '../venue.js';
+import { classifyVenueError, isClosedByUser } from './ccxt-errors.js';
+import type { MarketBinding } from './ccxt-markets.js';
+import type { OrderRegistry, TrackedOrder } from './ccxt-order-registry.js';
+import { RecentIds } from './ccxt-recent-ids.js';
+import { backoffDelay, sleep, withRetry, type RetryPolicy } from './ccxt-retry.js';
+import { ccxtOrderSchema, ccxtTradeSchema, parseReply, type CcxtTrade } from './ccxt-schemas.js';
+import { compareIds } from './ccxt-trade-feed.js';
+
+export interface FillFeedSettings {
+  readonly reconnectBaseDelayMs: number;
+  readonly reconnectMaxDelayMs: number;
+  /** Reconciliation with `fetchMyTrades` this often, whatever the stream does. */
+  readonly pollIntervalMs: number;
+  /** A backfill starts this long before the last fill seen. */
+  readonly overlapMs: number;
+  /** On start, also look back this far (0: only fills from the subscription on). */
+  readonly startupLookbackMs: number;
+  readonly pageLimit: number;
+  readonly maxPages: number;
+}
+
+export const DEFAULT_FILL_FEED: FillFeedSettings = {
+  reconnectBaseDelayMs: 250,
+  reconnectMaxDelayMs: 10_000,
+  pollIntervalMs: 15_000,
+  overlapMs: 5_000,
+  startupLookbackMs: 0,
+  pageLimit: 500,
+  maxPages: 10,
+};
+
+export interface FillFeedOptions {
+  readonly exchange: Exchange;
+  readonly venue: string;
+  readonly market: MarketBinding;
+  readonly registry: OrderRegistry;
+  /** The order behind a venue order id the registry does not know (fetchOrder). */
+  readonly resolveOrder: (venueOrderId: string) => Promise<TrackedOrder | undefined>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly settings: FillFeedSettings;
+  readonly retry: RetryPolicy;
+  readonly secrets: readonly string[];
+}
+
+export function ccxtFillFeed(options: FillFeedOptions): Observable<Fill> {
+  return new Observable<Fill>((subscriber) => {
+    const loop = new FillFeedLoop(options, (f) => subscriber.next(f), () => subscriber.complete());
+    void loop.run();
+    return () => loop.stop();
+  });
+}
+
+const byTimeThenId = (a: CcxtTrade, b: CcxtTrade): number => a.timestamp - b.timestamp || compareIds(a.id, b.id);
+
+class FillFeedLoop {
+  private readonly abort = new AbortController();
+  private readonly seen = new RecentIds();
+  private readonly ex: Exchange;
+  /** Fills whose order could not be resolved yet, by trade id. */
+  private readonly held = new Map<string, CcxtTrade>();
+  private serial: Promise<void> = Promise.resolve();
+  private startedAt = 0;
+  private lastFillTs: number | undefined;
+  private failures = 0;
+  private needBackfill = false;
+
+  constructor(
+    private readonly o: FillFeedOptions,
+    private readonly emit: (f: Fill) => void,
+    private readonly complete: () => void,
+  ) {
+    this.ex = o.exchange;
+  }
+
+  stop(): void {
+    this.abort.abort();
+  }
+
+  async run(): Promise<void> {
+    this.startedAt = this.o.clock.now();
+    const poll = this.pollLoop();
+    try {
+      if (this.o.settings.startupLookbackMs > 0) await this.backfill('start');
+      if (this.ex.has['watchMyTrades'] === true) await this.streamLoop('trades');
+      else if (this.ex.has['watchOrders'] === true) await this.streamLoop('orders');
+      await poll;
+    } catch (err) {
+      this.o.logger.error({ err: classifyVenueError(err, this.o.secrets).message, symbol: this.o.market.spec.symbol }, 'fill feed stopped');
+    } finally {
+      this.stop();
+      await this.serial.catch(() => undefined);
+      this.complete();
+    }
+  }
+
+  private async pollLoop(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      await sleep(this.o.clock, this.o.settings.pollIntervalMs, this.abort.signal);
+      if (!this.abort.signal.aborted) await this.backfill('periodic reconciliation');
+    }
+  }
+
+  private async streamLoop(kind: 'trades' | 'orders'): Promise<void> {
+    const unified = this.o.market.unified;
+    while (!this.abort.signal.aborted) {
+      try {
+        const watching = kind === 'trades' ? this.ex.watchMyTrades(unified) : this.ex.watchOrders(unified);
+        if (this.needBackfill) {
+          // Subscribed again; what filled while we were away comes from REST.
+          this.needBackfill = false;
+          void this.backfill('reconnect');
+        }
+        const raw = await watching;
+        if (this.abort.signal.aborted) return;
+        this.failures = 0;
+        if (kind === 'trades') await this.handle(raw.map((t) => parseReply(ccxtTradeSchema, t, 'fill')));
+        else if (raw.some((o) => (parseReply(ccxtOrderSchema, o, 'order update').filled ?? 0) > 0)) await this.backfill('order update with fills');
+      } catch (err) {
+        if (this.abort.signal.aborted) return;
+        if (isClosedByUser(err)) return this.stop();
+        const info = classifyVenueError(err, this.o.secrets);
+        this.failures++;
+        this.needBackfill = true;
+        const delay = backoffDelay({ baseDelayMs: this.o.settings.reconnectBaseDelayMs, maxDelayMs: this.o.settings.reconnectMaxDelayMs }, this.failures);
+        this.o.logger.warn({ symbol: this.o.market.spec.symbol, attempt: this.failures, delayMs: delay, err: info.message }, 'fill stream lost; reconnecting, then backfilling');
+        await sleep(this.o.clock, delay, this.abort.signal);
+      }
+    }
+  }
+
+  /** Fetches our trades since shortly before the last fill seen and handles the new ones (serialised). */
+  private backfill(reason: string): Promise<void> {
+    return this.queue(async () => {
+      const { pageLimit, maxPages, overlapMs, startupLookbackMs } = this.o.settings;
+      let since = (this.lastFillTs ?? this.startedAt - startupLookbackMs) - overlapMs;
+      for (let page = 0; page < maxPages && !this.abort.signal.aborted; page++) {
+        let raw;
+        try {
+          raw = await withRetry(() => this.ex.fetchMyTrades(this.o.market.unified, since, pageLimit), {
+            clock: this.o.clock,
+            policy: this.o.retry,
+            secrets: this.o.secrets,
+            signal: this.abort.signal,
+          });
+        } catch (err) {
+          this.o.logger.warn({ reason, err: classifyVenueError(err, this.o.secrets).message }, 'fill backfill failed; will retry');
+          this.needBackfill = true;
+          return;
+        }
+        const trades = raw.map((t) => parseReply(ccxtTradeSchema, t, 'fill'));
+        await this.handleNow(trades.filter((t) => t.timestamp >= this.startedAt - startupLookbackMs));
+        if (trades.length < pageLimit) break;
+        since = Math.max(...trades.map((t) => t.timestamp));
+      }
+      if (this.held.size) await this.handleNow([]);
+    });
+  }
+
+  private handle(trades: CcxtTrade[]): Promise<void> {
+    return this.queue(() => this.handleNow(trades));
+  }
+
+  private queue(task: () => Promise<void>): Promise<void> {
+    const next = this.serial.then(task);
+    this.serial = next.catch((err) => {
+      this.o.logger.error({ err: classifyVenueError(err, this.o.secrets).message }, 'fill handling failed');
+    });
+    return this.serial;
+  }
+
+  private async handleNow(trades: CcxtTrade[]): Promise<void> {
+    const all = [...this.held.values(), ...trades].sort(byTimeThenId);
+    this.held.clear();
+    for (const t of all) {
+      if (this.seen.has(t.id)) continue;
+      if (t.symbol && t.symbol !== this.o.market.unified) continue;
+      if (!t.order) {
+        this.o.logger.error({ tradeId: t.id }, 'fill without a venue order id; ignored');
+        continue;
+      }
+      let order = this.o.registry.getByVenueId(t.order);
+      if (!order) {
+        try {
+          order = await this.o.resolveOrder(t.order);
+        } catch (err) {
+          this.o.logger.warn({ tradeId: t.id, venueOrderId: t.order, err: classifyVenueError(err, this.o.secrets).message }, 'cannot resolve the order of a fill yet; holding it');
+        }
+      }
+      if (!order) {
+        this.held.set(t.id, t);
+        continue;
+      }
+      this.seen.add(t.id);
+      const remaining = this.o.registry.applyFill(order, D(t.amount));
+      if (remaining === undefined) this.o.logger.warn({ tradeId: t.id, clientOrderId: order.clientOrderId }, 'order size unknown; remaining reported as 0');
+      this.lastFillTs = Math.max(this.lastFillTs ?? t.timestamp, t.timestamp);
+      const quote = this.o.market.spec.quote;
+      this.emit({
+        venue: this.o.venue,
+        symbol: this.o.market.spec.symbol,
+        tradeId: t.id,
+        clientOrderId: order.clientOrderId,
+        venueOrderId: t.order,
+        side: t.side,
+        price: toDecimalString(D(t.price)),
+        amount: toDecimalString(D(t.amount)),
+        fee: toDecimalString(D(t.fee?.cost ?? 0)),
+        feeCurrency: t.fee?.currency ?? quote,
+        liquidity: t.takerOrMaker ?? 'taker',
+        remaining: toDecimalString(remaining ?? D(0)),
+        ts: t.timestamp,
+      });
+    }
+  }
+}

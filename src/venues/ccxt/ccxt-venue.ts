@@ -1,0 +1,289 @@
+/**
+ * The Venue port over a real ccxt (ccxt.pro) exchange: live trading and
+ * exchange testnets. This class only wires the parts together; each job lives
+ * in its own module beside it:
+ *
+ *   ccxt-exchange.ts     instance, credentials from env, sandbox, rate budget, per-exchange options
+ *   ccxt-markets.ts      markets -> MarketSpec (tick/lot/min notional/fees), precision modes
+ *   ccxt-orders.ts       placement (post-only, client ids, batches, idempotent retry), cancels, open orders
+ *   ccxt-order-check.ts  tick/lot grid checks; exact decimal strings to ccxt
+ *   ccxt-errors.ts       ccxt error classes -> stable categories and actions; redaction
+ *   ccxt-book-feed.ts    order book stream: reconnect, resync, stale, REST fallback
+ *   ccxt-trade-feed.ts   public trades: reconnect + backfill, de-duplicated
+ *   ccxt-fill-feed.ts    our fills: stream + REST reconciliation, de-duplicated
+ *   dead-mans-switch.ts  exchange-side cancel-all timer
+ *   ccxt-quirks.ts       per-exchange differences of ccxt's unified API
+ *
+ * Beyond the port: `close()`, `feedHealthy()`, `ordersInFlight()`,
+ * `uncertainOrders()`, `deadMansSwitch`, and the `category`/`action` fields on
+ * rejected placements (see CcxtOrderResult).
+ */
+import type { Exchange } from 'ccxt';
+import { defer, Observable, share, switchMap, tap, throwError } from 'rxjs';
+import type { Clock } from '../../clock/clock.js';
+import { D, toDecimalString } from '../../core/decimal.js';
+import { silentLogger, type Logger } from '../../log/logger.js';
+import type { TradeEvent } from '../../market-data/market-event.js';
+import type { Balance, BookFeedEvent, CancelResult, Fill, MarketSpec, OpenOrder, OrderRequest, Venue } from '../venue.js';
+import { ccxtBookFeed, DEFAULT_BOOK_FEED, type BookFeedSettings } from './ccxt-book-feed.js';
+import { classifyVenueError, CcxtVenueError } from './ccxt-errors.js';
+import { createCcxtExchange, credentialsFromEnv, defaultMarketType, secretsOf, type CcxtExchangeOptions } from './ccxt-exchange.js';
+import { ccxtFillFeed, DEFAULT_FILL_FEED, type FillFeedSettings } from './ccxt-fill-feed.js';
+import { MarketIndex, type CcxtMarketType, type FeeOverride, type MarketBinding } from './ccxt-markets.js';
+import { OrderRegistry } from './ccxt-order-registry.js';
+import { CcxtOrders, type CcxtOrderResult } from './ccxt-orders.js';
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './ccxt-retry.js';
+import { ccxtBalancesSchema, parseReply } from './ccxt-schemas.js';
+import { ccxtTradeFeed, DEFAULT_TRADE_FEED, type TradeFeedSettings } from './ccxt-trade-feed.js';
+import { DEFAULT_DEAD_MANS_SWITCH, DeadMansSwitch, type DeadMansSwitchSettings } from './dead-mans-switch.js';
+
+export interface CcxtVenueOptions extends CcxtExchangeOptions {
+  readonly clock: Clock;
+  /** Venue id in events and MarketSpecs; default the exchange id (e.g. 'binance', 'binanceusdm'). */
+  readonly id?: string;
+  /** A ready ccxt.pro instance; when given, the exchange options above are not used to build one. */
+  readonly exchange?: Exchange;
+  /** Where credentials come from when `credentials` is not given; default process.env (MM_<EXCHANGE>_API_KEY/_SECRET). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Markets to trade (venue ids like BTCUSDT, or unified symbols); default all active markets of the type. */
+  readonly symbols?: readonly string[];
+  /** Maker/taker fees overriding ccxt's (your account tier). */
+  readonly fees?: FeeOverride;
+  readonly logger?: Logger;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly book?: Partial<BookFeedSettings>;
+  readonly trades?: Partial<TradeFeedSettings>;
+  readonly fills?: Partial<FillFeedSettings>;
+  /** Exchange-side cancel-all timer; `false` to leave it off. Started by `startDeadMansSwitch()`. */
+  readonly deadMansSwitch?: Partial<DeadMansSwitchSettings> | false;
+}
+
+export class CcxtVenue implements Venue {
+  readonly id: string;
+  readonly exchange: Exchange;
+  readonly deadMansSwitch: DeadMansSwitch | null;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly marketType: CcxtMarketType;
+  private readonly retry: RetryPolicy;
+  private readonly registry = new OrderRegistry();
+  private readonly orders: CcxtOrders;
+  private readonly closing = new AbortController();
+  private readonly books = new Map<string, Observable<BookFeedEvent>>();
+  private readonly tradeFeeds = new Map<string, Observable<TradeEvent>>();
+  private readonly fillFeeds = new Map<string, Observable<Fill>>();
+  /** Venue symbols whose book feed is in an open outage. */
+  private readonly unhealthy = new Set<string>();
+  private index: Promise<MarketIndex> | null = null;
+  private loadedIndex: MarketIndex | null = null;
+
+  constructor(private readonly opts: CcxtVenueOptions) {
+    const exchangeId = opts.exchange ? String(opts.exchange.id) : (opts.exchangeId ?? 'binance');
+    this.exchange =
+      opts.exchange ??
+      createCcxtExchange({ ...opts, exchangeId, credentials: opts.credentials ?? credentialsFromEnv(exchangeId, opts.env ?? process.env) });
+    this.id = opts.id ?? exchangeId;
+    this.clock = opts.clock;
+    this.log = (opts.logger ?? silentLogger()).child({ venue: this.id });
+    this.marketType = opts.marketType ?? defaultMarketType(exchangeId);
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...(opts.retry ?? {}) };
+    this.orders = new CcxtOrders({
+      exchange: this.exchange,
+      markets: () => this.markets_(),
+      registry: this.registry,
+      clock: this.clock,
+      retry: this.retry,
+      logger: this.log,
+      secrets: this.secrets(),
+      signal: this.closing.signal,
+    });
+    this.deadMansSwitch =
+      opts.deadMansSwitch === false
+        ? null
+        : new DeadMansSwitch({
+            exchange: this.exchange,
+            clock: this.clock,
+            logger: this.log,
+            settings: { ...DEFAULT_DEAD_MANS_SWITCH, ...(opts.deadMansSwitch ?? {}) },
+            isHealthy: () => this.unhealthy.size === 0,
+            marketIds: () => this.loadedIndex?.specs().map((s) => s.symbol) ?? [],
+            secrets: this.secrets(),
+          });
+  }
+
+  // ---- markets ----
+
+  async markets(): Promise<readonly MarketSpec[]> {
+    return (await this.markets_()).specs();
+  }
+
+  /** ms per request-cost unit ccxt's throttler allows itself (below the exchange's own limit). */
+  get rateLimitMs(): number {
+    return Number(this.exchange.rateLimit);
+  }
+
+  private markets_(): Promise<MarketIndex> {
+    if (!this.index) {
+      this.index = withRetry(() => this.exchange.loadMarkets(), { clock: this.clock, policy: this.retry, secrets: this.secrets(), signal: this.closing.signal })
+        .then(() => {
+          const built = MarketIndex.fromExchange(this.exchange, {
+            venueId: this.id,
+            marketType: this.marketType,
+            ...(this.opts.symbols ? { symbols: this.opts.symbols } : {}),
+            ...(this.opts.fees ? { fees: this.opts.fees } : {}),
+          });
+          this.loadedIndex = built;
+          return built;
+        })
+        .catch((err: unknown) => {
+          this.index = null;
+          throw err instanceof CcxtVenueError ? err : new CcxtVenueError(classifyVenueError(err, this.secrets()), 'loading markets');
+        });
+    }
+    return this.index;
+  }
+
+  // ---- streams ----
+
+  watchBook(symbol: string): Observable<BookFeedEvent> {
+    return this.sharedFeed(this.books, symbol, (market) =>
+      ccxtBookFeed({
+        exchange: this.exchange,
+        venue: this.id,
+        symbol: market.spec.symbol,
+        unified: market.unified,
+        clock: this.clock,
+        logger: this.log,
+        settings: { ...DEFAULT_BOOK_FEED, ...(this.opts.book ?? {}) },
+        secrets: this.secrets(),
+      }).pipe(
+        tap((e) => {
+          if (e.kind === 'feed-problem') this.unhealthy.add(symbol);
+          else if (e.kind === 'feed-recovered') this.unhealthy.delete(symbol);
+        }),
+      ),
+    );
+  }
+
+  watchTrades(symbol: string): Observable<TradeEvent> {
+    return this.sharedFeed(this.tradeFeeds, symbol, (market) =>
+      ccxtTradeFeed({
+        exchange: this.exchange,
+        venue: this.id,
+        symbol: market.spec.symbol,
+        unified: market.unified,
+        clock: this.clock,
+        logger: this.log,
+        settings: { ...DEFAULT_TRADE_FEED, ...(this.opts.trades ?? {}) },
+        retry: this.retry,
+        secrets: this.secrets(),
+      }),
+    );
+  }
+
+  watchFills(symbol: string): Observable<Fill> {
+    return this.sharedFeed(this.fillFeeds, symbol, (market) =>
+      ccxtFillFeed({
+        exchange: this.exchange,
+        venue: this.id,
+        market,
+        registry: this.registry,
+        resolveOrder: (venueOrderId) => this.orders.resolveOrder(venueOrderId, market),
+        clock: this.clock,
+        logger: this.log,
+        settings: { ...DEFAULT_FILL_FEED, ...(this.opts.fills ?? {}) },
+        retry: this.retry,
+        secrets: this.secrets(),
+      }),
+    );
+  }
+
+  /** One running feed per symbol and kind, shared by all subscribers, started on first subscription. */
+  private sharedFeed<T>(cache: Map<string, Observable<T>>, symbol: string, make: (market: MarketBinding) => Observable<T>): Observable<T> {
+    let feed = cache.get(symbol);
+    if (!feed) {
+      feed = defer(() => this.markets_()).pipe(
+        switchMap((index) => {
+          const market = index.get(symbol);
+          return market ? make(market) : throwError(() => new Error(`unknown symbol ${symbol}`));
+        }),
+        share(),
+      );
+      cache.set(symbol, feed);
+    }
+    return feed;
+  }
+
+  /** False while the symbol's book feed is in an outage (between feed-problem and feed-recovered). */
+  feedHealthy(symbol: string): boolean {
+    return !this.unhealthy.has(symbol);
+  }
+
+  // ---- orders ----
+
+  /** Per order: accepted with the venue id, or rejected with reason, `category` and `action`. */
+  placeOrders(orders: readonly OrderRequest[]): Promise<readonly CcxtOrderResult[]> {
+    return this.orders.place(orders);
+  }
+
+  cancelOrders(symbol: string, clientOrderIds: readonly string[]): Promise<readonly CancelResult[]> {
+    return this.orders.cancel(symbol, clientOrderIds);
+  }
+
+  cancelAll(symbol: string): Promise<readonly CancelResult[]> {
+    return this.orders.cancelAll(symbol);
+  }
+
+  fetchOpenOrders(symbol: string): Promise<readonly OpenOrder[]> {
+    return this.orders.openOrders(symbol);
+  }
+
+  /** Client order ids whose placement is in flight (not yet acknowledged or refused). */
+  ordersInFlight(): string[] {
+    return this.registry.inFlight();
+  }
+
+  /** Client order ids reported rejected after network failures, still being cancelled by client id in the background. */
+  uncertainOrders(): string[] {
+    return this.orders.uncertainOrders();
+  }
+
+  async fetchBalances(): Promise<Readonly<Record<string, Balance>>> {
+    const raw = await withRetry(() => this.exchange.fetchBalance(), { clock: this.clock, policy: this.retry, secrets: this.secrets(), signal: this.closing.signal }).catch(
+      (err: unknown) => {
+        throw new CcxtVenueError(classifyVenueError(err, this.secrets()), 'fetching balances');
+      },
+    );
+    const b = parseReply(ccxtBalancesSchema, raw, 'balances');
+    const currencies = new Set([...Object.keys(b.total ?? {}), ...Object.keys(b.free ?? {}), ...Object.keys(b.used ?? {})]);
+    const dec = (v: number | null | undefined): string => toDecimalString(D(v ?? 0));
+    const out: Record<string, Balance> = {};
+    for (const ccy of [...currencies].sort()) {
+      const free = b.free?.[ccy];
+      const used = b.used?.[ccy];
+      const total = b.total?.[ccy];
+      out[ccy] = { free: dec(free), used: dec(used), total: total === null || total === undefined ? toDecimalString(D(free ?? 0).plus(D(used ?? 0))) : dec(total) };
+    }
+    return out;
+  }
+
+  // ---- lifecycle ----
+
+  /** Arms the exchange-side cancel-all timer where the exchange has one (no-op otherwise). */
+  async startDeadMansSwitch(): Promise<void> {
+    await this.markets_();
+    await this.deadMansSwitch?.start();
+  }
+
+  /** Stops background work, disarms the dead man's switch and closes every websocket; streams complete. */
+  async close(): Promise<void> {
+    if (this.closing.signal.aborted) return;
+    await this.deadMansSwitch?.stop();
+    this.closing.abort();
+    await this.exchange.close();
+  }
+
+  private secrets(): string[] {
+    return secretsOf(this.exchange);
+  }
+}
