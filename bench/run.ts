@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { BUNDLED_RECORDING } from '../src/cli/project-paths.js';
 import { backtestThroughput } from './backtest-throughput.js';
 import type { Figure } from './measure.js';
+import { esdbCatchUpThroughput } from './esdb-catch-up.js';
+import { projectionRebuildThroughput } from './projection-rebuild.js';
 import { sqliteAppendThroughput } from './sqlite-append.js';
 
 /**
@@ -16,7 +18,12 @@ const runs = Number(process.env.BENCH_RUNS ?? 3);
 
 const reference: Record<string, number> = existsSync(REFERENCE) ? (JSON.parse(readFileSync(REFERENCE, 'utf8')).figures as Record<string, number>) : {};
 
-const figures: Figure[] = [...(await backtestThroughput(BUNDLED_RECORDING, runs)), ...(await sqliteAppendThroughput(runs))];
+const figures: Figure[] = [
+  ...(await backtestThroughput(BUNDLED_RECORDING, runs)),
+  ...(await sqliteAppendThroughput(runs)),
+  ...(await projectionRebuildThroughput(runs)),
+  ...(await esdbCatchUpThroughput(runs)),
+];
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 console.log(`bench: median of ${runs} runs, node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);

@@ -1,3 +1,4 @@
+import { Set as ImmutableSet } from 'immutable';
 import type { DomainEvent, EventData } from '../events/catalog.js';
 import type { PairState } from '../events/primitives.js';
 import type { StrategyParams } from '../src/config/strategy-params.js';
@@ -26,7 +27,8 @@ export interface PairProjection {
   readonly openOrders: OpenOrders;
   readonly lastQuote: EventData<'QuoteDecided'> | null;
   /** Trade ids already applied: a fill is counted once, whatever the venue repeats. */
-  readonly tradeIds: ReadonlySet<string>;
+  /** A persistent set: adding a trade id shares structure instead of copying every id seen so far. */
+  readonly tradeIds: ImmutableSet<string>;
   readonly events: number;
   readonly decisions: number;
   readonly ordersPlaced: number;
@@ -42,7 +44,7 @@ export const emptyPairProjection = (): PairProjection => ({
   feesAndMark: emptyFeesAndMark(),
   openOrders: new Map(),
   lastQuote: null,
-  tradeIds: new Set(),
+  tradeIds: ImmutableSet<string>(),
   events: 0,
   decisions: 0,
   ordersPlaced: 0,
@@ -65,7 +67,7 @@ export function applyPairEvent(p: PairProjection, event: RecordedOrNew): PairPro
     case 'OrderFilled': {
       if (p.tradeIds.has(event.data.tradeId)) return base;
       const market = p.market ?? { base: '', quote: event.data.feeCurrency };
-      const tradeIds = new Set(p.tradeIds).add(event.data.tradeId);
+      const tradeIds = p.tradeIds.add(event.data.tradeId);
       return { ...base, tradeIds, inventory: applyFillToInventory(p.inventory, event.data), feesAndMark: applyFillFee(p.feesAndMark, event.data, market) };
     }
     default:

@@ -1,4 +1,6 @@
 import { InvalidEventError } from '../../events/envelope.js';
+import { ProjectionFailedError } from '../../projections/projection-runner.js';
+import { CheckpointConflictError, CheckpointMismatchError } from '../../projections/read-model-store.js';
 import { EmptyRecordingError } from '../backtest/backtest-runner.js';
 import { ConfigError } from '../config/engine-config.js';
 import { MarketDataError } from '../market-data/binance-messages.js';
@@ -12,7 +14,7 @@ export class UsageError extends Error {
 }
 
 const INPUT_ERRORS = [UsageError, ConfigError, InvalidStoreUrlError, RecordingNotFoundError, MarketDataError, EmptyRecordingError];
-const RUNTIME_ERRORS = [StoreUnavailableError, InvalidEventError];
+const RUNTIME_ERRORS = [StoreUnavailableError, InvalidEventError, ProjectionFailedError, CheckpointConflictError, CheckpointMismatchError];
 
 /** Exit code and one-line explanation for an error that ends a command. */
 export function describeFailure(err: unknown): { code: number; message: string; expected: boolean } {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { backtestCommand } from './commands/backtest-command.js';
 import { eventsCommand } from './commands/events-command.js';
+import { projectCommand, rebuildCommand } from './commands/project-command.js';
 import { replayCommand } from './commands/replay-command.js';
 import { runCommand } from './commands/run-command.js';
 import { syntheticBacktestCommand } from './commands/synthetic-backtest-command.js';
@@ -60,8 +61,25 @@ program
   .option('--max-mismatches <n>', 'how many mismatches --verify shows in full', '10')
   .option('--pair <id>', 'one pair, e.g. binance-BTC_USDT')
   .option('--at <time>', 'with --pair: the pair as it was at this ISO 8601 time')
+  .option('--rebuild', 'recompute the read models from zero and compare them with --read-models; exit 1 on any difference')
+  .option('--read-models <url>', 'with --rebuild: the stored read models (sqlite:<path>)')
   .option('--json', 'print one JSON object')
-  .action((o) => replayCommand(o));
+  .action(async (o) => {
+    if (o.rebuild) await rebuildCommand(o);
+    else await replayCommand(o);
+  });
+
+program
+  .command('project')
+  .description('keep the read models (inventory, PnL, performance) in SQLite up to date with the log, exactly once')
+  .requiredOption('--store <url>', 'event store URL')
+  .requiredOption('--read-models <url>', 'read-model store: sqlite:<path> (created if absent; not the event store file)')
+  .option('--follow', 'stay live after catching up, until Ctrl-C / SIGTERM')
+  .option('--batch-size <n>', 'most events per commit while catching up', '500')
+  .option('--log-level <level>', 'pino log level')
+  .action(async (o) => {
+    await projectCommand(o);
+  });
 
 program
   .command('events')
