@@ -21,24 +21,20 @@
  *   so staleness is measured on one clock, never against the exchange's.
  */
 import type { Exchange } from 'ccxt';
-import { Observable } from 'rxjs';
-import type { Clock } from '../../clock/clock.js';
-import type { Logger } from '../../log/logger.js';
+import type { Observable } from 'rxjs';
 import type { BookEvent } from '../../market-data/market-event.js';
 import type { BookFeedEvent } from '../venue.js';
-import { classifyVenueError, isClosedByUser, isSequenceGap } from './ccxt-errors.js';
+import { classifyVenueError, isSequenceGap } from './ccxt-errors.js';
 import { FeedHealth } from './ccxt-feed-health.js';
-import { backoffDelay, sleep } from './ccxt-retry.js';
 import { parseOrderBookTop } from './ccxt-schemas.js';
+import { watchLoop, type CcxtMarketFeedOptions, type Feed, type ReconnectSettings, type StreamLost, type WatchLoop } from './ccxt-watch-loop.js';
 
-export interface BookFeedSettings {
+export interface BookFeedSettings extends ReconnectSettings {
   /** Levels per side in each BookEvent. */
   readonly depth: number;
   /** Depth of the snapshot ccxt requests (Binance: REST weight grows with it); undefined = ccxt's default. */
   readonly snapshotLimit: number | undefined;
   readonly maxAgeMs: number;
-  readonly reconnectBaseDelayMs: number;
-  readonly reconnectMaxDelayMs: number;
   /** Consecutive websocket failures before falling back to REST polling. */
   readonly wsFailuresBeforePolling: number;
   readonly pollIntervalMs: number;
@@ -57,35 +53,22 @@ export const DEFAULT_BOOK_FEED: BookFeedSettings = {
   wsRetryAfterMs: 30_000,
 };
 
-export interface BookFeedOptions {
-  readonly exchange: Exchange;
-  readonly venue: string;
-  /** Venue symbol, as in our events. */
-  readonly symbol: string;
-  /** ccxt unified symbol. */
-  readonly unified: string;
-  readonly clock: Clock;
-  readonly logger: Logger;
+export interface BookFeedOptions extends CcxtMarketFeedOptions {
   readonly settings: BookFeedSettings;
-  readonly secrets: readonly string[];
 }
 
 export function ccxtBookFeed(options: BookFeedOptions): Observable<BookFeedEvent> {
-  return new Observable<BookFeedEvent>((subscriber) => {
-    const loop = new BookFeedLoop(options, (e) => subscriber.next(e), () => subscriber.complete());
-    void loop.run();
-    return () => loop.stop();
-  });
+  return watchLoop<BookFeedEvent>(options, 'order book feed', (loop) => new BookFeed(options, loop));
 }
 
 type Mode = 'ws' | 'poll';
 
-class BookFeedLoop {
-  private readonly abort = new AbortController();
+class BookFeed implements Feed {
   private readonly health: FeedHealth;
   private readonly ex: Exchange;
   private mode: Mode;
-  private failures = 0;
+  /** Websocket failures already counted when the websocket is tried again after polling. */
+  private wsFailures = 0;
   private pollingSince = 0;
   private sequence = 0;
   /** Set after a disconnect or gap: the next book must come from a fresh snapshot. */
@@ -94,17 +77,14 @@ class BookFeedLoop {
 
   constructor(
     private readonly o: BookFeedOptions,
-    private readonly emit: (e: BookFeedEvent) => void,
-    private readonly complete: () => void,
+    private readonly loop: WatchLoop<BookFeedEvent>,
   ) {
     this.ex = o.exchange;
-    this.health = new FeedHealth({ venue: o.venue, symbol: o.symbol, clock: o.clock, maxAgeMs: o.settings.maxAgeMs, emit });
+    this.health = new FeedHealth({ venue: o.venue, symbol: o.symbol, clock: o.clock, maxAgeMs: o.settings.maxAgeMs, emit: (e) => loop.emit(e) });
     this.mode = this.ex.has['watchOrderBook'] === true ? 'ws' : 'poll';
   }
 
-  stop(): void {
-    if (this.abort.signal.aborted) return;
-    this.abort.abort();
+  onStop(): void {
     this.health.stop();
     // ccxt keeps the subscription until the exchange is closed (CcxtVenue.close):
     // the venue shares one feed per symbol for its lifetime.
@@ -113,63 +93,53 @@ class BookFeedLoop {
   async run(): Promise<void> {
     this.health.start();
     if (this.mode === 'poll') this.pollingSince = this.o.clock.now();
-    try {
-      while (!this.abort.signal.aborted) {
-        if (this.mode === 'ws') await this.wsStep();
-        else await this.pollStep();
-      }
-    } catch (err) {
-      this.o.logger.error({ err: classifyVenueError(err, this.o.secrets).message, symbol: this.o.symbol }, 'order book feed stopped');
-    } finally {
-      this.stop();
-      this.complete();
+    while (!this.loop.stopped) {
+      if (this.mode === 'ws') await this.watch();
+      else await this.pollStep();
     }
   }
 
-  private async wsStep(): Promise<void> {
-    try {
-      const book = await this.ex.watchOrderBook(this.o.unified, this.o.settings.snapshotLimit);
-      if (this.abort.signal.aborted) return;
-      this.failures = 0;
-      this.onBook(book, 'websocket');
-    } catch (err) {
-      if (this.abort.signal.aborted) return;
-      if (isClosedByUser(err)) return this.stop();
-      const info = classifyVenueError(err, this.o.secrets);
-      this.forgetLocalBook();
-      if (isSequenceGap(err)) {
-        this.health.problem('gap', `order book sequence broke; resyncing from a fresh snapshot (${info.message})`);
-        return;
-      }
-      this.failures++;
-      this.health.problem('gap', `order book websocket lost (${info.category}: ${info.message}); reconnecting`);
-      if (this.failures >= this.o.settings.wsFailuresBeforePolling) {
-        this.o.logger.warn({ symbol: this.o.symbol, failures: this.failures }, 'order book websocket unavailable; polling REST snapshots');
-        this.mode = 'poll';
-        this.pollingSince = this.o.clock.now();
-        return;
-      }
-      const delay = backoffDelay({ baseDelayMs: this.o.settings.reconnectBaseDelayMs, maxDelayMs: this.o.settings.reconnectMaxDelayMs }, this.failures);
-      this.o.logger.warn({ symbol: this.o.symbol, attempt: this.failures, delayMs: delay, err: info.message }, 'order book websocket lost; reconnecting');
-      await sleep(this.o.clock, delay, this.abort.signal);
+  /** Websocket updates until the loop stops or the websocket is given up for polling. */
+  private watch(): Promise<void> {
+    return this.loop.watchStream({
+      watch: () => this.ex.watchOrderBook(this.o.unified, this.o.settings.snapshotLimit),
+      received: (book) => this.onBook(book, 'websocket'),
+      lostMessage: 'order book websocket lost; reconnecting',
+      resyncOn: isSequenceGap,
+      lost: (lost) => this.lost(lost),
+      failuresSoFar: this.wsFailures,
+    });
+  }
+
+  private lost({ info, attempt, resync }: StreamLost): 'stop' | void {
+    this.forgetLocalBook();
+    if (resync) {
+      this.health.problem('gap', `order book sequence broke; resyncing from a fresh snapshot (${info.message})`);
+      return;
     }
+    this.health.problem('gap', `order book websocket lost (${info.category}: ${info.message}); reconnecting`);
+    if (attempt < this.o.settings.wsFailuresBeforePolling) return;
+    this.o.logger.warn({ symbol: this.o.symbol, failures: attempt }, 'order book websocket unavailable; polling REST snapshots');
+    this.mode = 'poll';
+    this.pollingSince = this.o.clock.now();
+    return 'stop';
   }
 
   private async pollStep(): Promise<void> {
     try {
       const book = await this.ex.fetchOrderBook(this.o.unified, this.o.settings.snapshotLimit);
-      if (this.abort.signal.aborted) return;
+      if (this.loop.stopped) return;
       this.onBook(book, 'REST snapshot');
     } catch (err) {
-      if (this.abort.signal.aborted) return;
+      if (this.loop.stopped) return;
       const info = classifyVenueError(err, this.o.secrets);
       this.o.logger.warn({ symbol: this.o.symbol, err: info.message }, 'order book poll failed');
     }
-    await sleep(this.o.clock, this.o.settings.pollIntervalMs, this.abort.signal);
+    await this.loop.sleep(this.o.settings.pollIntervalMs);
     if (this.ex.has['watchOrderBook'] === true && this.o.clock.now() - this.pollingSince >= this.o.settings.wsRetryAfterMs) {
       // One more websocket failure sends us straight back to polling.
       this.mode = 'ws';
-      this.failures = Math.max(0, this.o.settings.wsFailuresBeforePolling - 1);
+      this.wsFailures = Math.max(0, this.o.settings.wsFailuresBeforePolling - 1);
       this.resyncing = true;
     }
   }
@@ -205,6 +175,6 @@ class BookFeedLoop {
       bids: top.bids.map(([price, size]) => ({ price, size })),
       asks: top.asks.map(([price, size]) => ({ price, size })),
     };
-    this.emit(event);
+    this.loop.emit(event);
   }
 }

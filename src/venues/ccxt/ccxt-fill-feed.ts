@@ -18,22 +18,18 @@
  * - All handling is serialised, so a stream batch and a backfill never race.
  */
 import type { Exchange } from 'ccxt';
-import { Observable } from 'rxjs';
-import type { Clock } from '../../clock/clock.js';
+import type { Observable } from 'rxjs';
 import { D, toDecimalString } from '../../core/decimal.js';
-import type { Logger } from '../../log/logger.js';
 import type { Fill } from '../venue.js';
-import { classifyVenueError, isClosedByUser } from './ccxt-errors.js';
+import { classifyVenueError } from './ccxt-errors.js';
 import type { MarketBinding } from './ccxt-markets.js';
 import type { OrderRegistry, TrackedOrder } from './ccxt-order-registry.js';
-import { RecentIds } from './ccxt-recent-ids.js';
-import { backoffDelay, sleep, withRetry, type RetryPolicy } from './ccxt-retry.js';
+import { byTimeThenId, RecentIds } from './ccxt-recent-ids.js';
+import type { RetryPolicy } from './ccxt-retry.js';
 import { ccxtOrderSchema, ccxtTradeSchema, parseReply, type CcxtTrade } from './ccxt-schemas.js';
-import { compareIds } from './ccxt-trade-feed.js';
+import { watchLoop, type CcxtFeedContext, type Feed, type ReconnectSettings, type WatchLoop } from './ccxt-watch-loop.js';
 
-export interface FillFeedSettings {
-  readonly reconnectBaseDelayMs: number;
-  readonly reconnectMaxDelayMs: number;
+export interface FillFeedSettings extends ReconnectSettings {
   /** Reconciliation with `fetchMyTrades` this often, whatever the stream does. */
   readonly pollIntervalMs: number;
   /** A backfill starts this long before the last fill seen. */
@@ -54,32 +50,22 @@ export const DEFAULT_FILL_FEED: FillFeedSettings = {
   maxPages: 10,
 };
 
-export interface FillFeedOptions {
-  readonly exchange: Exchange;
-  readonly venue: string;
+export interface FillFeedOptions extends CcxtFeedContext {
   readonly market: MarketBinding;
   readonly registry: OrderRegistry;
   /** The order behind a venue order id the registry does not know (fetchOrder). */
   readonly resolveOrder: (venueOrderId: string) => Promise<TrackedOrder | undefined>;
-  readonly clock: Clock;
-  readonly logger: Logger;
   readonly settings: FillFeedSettings;
   readonly retry: RetryPolicy;
-  readonly secrets: readonly string[];
 }
 
 export function ccxtFillFeed(options: FillFeedOptions): Observable<Fill> {
-  return new Observable<Fill>((subscriber) => {
-    const loop = new FillFeedLoop(options, (f) => subscriber.next(f), () => subscriber.complete());
-    void loop.run();
-    return () => loop.stop();
-  });
+  return watchLoop<Fill>({ ...options, symbol: options.market.spec.symbol }, 'fill feed', (loop) => new FillFeed(options, loop));
 }
 
-const byTimeThenId = (a: CcxtTrade, b: CcxtTrade): number => a.timestamp - b.timestamp || compareIds(a.id, b.id);
+const parseFills = (raw: readonly unknown[]): CcxtTrade[] => raw.map((t) => parseReply(ccxtTradeSchema, t, 'fill'));
 
-class FillFeedLoop {
-  private readonly abort = new AbortController();
+class FillFeed implements Feed {
   private readonly seen = new RecentIds();
   private readonly ex: Exchange;
   /** Fills whose order could not be resolved yet, by trade id. */
@@ -87,71 +73,56 @@ class FillFeedLoop {
   private serial: Promise<void> = Promise.resolve();
   private startedAt = 0;
   private lastFillTs: number | undefined;
-  private failures = 0;
   private needBackfill = false;
 
   constructor(
     private readonly o: FillFeedOptions,
-    private readonly emit: (f: Fill) => void,
-    private readonly complete: () => void,
+    private readonly loop: WatchLoop<Fill>,
   ) {
     this.ex = o.exchange;
-  }
-
-  stop(): void {
-    this.abort.abort();
   }
 
   async run(): Promise<void> {
     this.startedAt = this.o.clock.now();
     const poll = this.pollLoop();
-    try {
-      if (this.o.settings.startupLookbackMs > 0) await this.backfill('start');
-      if (this.ex.has['watchMyTrades'] === true) await this.streamLoop('trades');
-      else if (this.ex.has['watchOrders'] === true) await this.streamLoop('orders');
-      await poll;
-    } catch (err) {
-      this.o.logger.error({ err: classifyVenueError(err, this.o.secrets).message, symbol: this.o.market.spec.symbol }, 'fill feed stopped');
-    } finally {
-      this.stop();
-      await this.serial.catch(() => undefined);
-      this.complete();
-    }
+    if (this.o.settings.startupLookbackMs > 0) await this.backfill('start');
+    if (this.ex.has['watchMyTrades'] === true) await this.streamLoop('trades');
+    else if (this.ex.has['watchOrders'] === true) await this.streamLoop('orders');
+    await poll;
+  }
+
+  drain(): Promise<void> {
+    return this.serial.catch(() => undefined);
   }
 
   private async pollLoop(): Promise<void> {
-    while (!this.abort.signal.aborted) {
-      await sleep(this.o.clock, this.o.settings.pollIntervalMs, this.abort.signal);
-      if (!this.abort.signal.aborted) await this.backfill('periodic reconciliation');
+    while (!this.loop.stopped) {
+      await this.loop.sleep(this.o.settings.pollIntervalMs);
+      if (!this.loop.stopped) await this.backfill('periodic reconciliation');
     }
   }
 
-  private async streamLoop(kind: 'trades' | 'orders'): Promise<void> {
+  private streamLoop(kind: 'trades' | 'orders'): Promise<void> {
     const unified = this.o.market.unified;
-    while (!this.abort.signal.aborted) {
-      try {
+    return this.loop.watchStream<unknown[]>({
+      watch: () => {
         const watching = kind === 'trades' ? this.ex.watchMyTrades(unified) : this.ex.watchOrders(unified);
         if (this.needBackfill) {
           // Subscribed again; what filled while we were away comes from REST.
           this.needBackfill = false;
           void this.backfill('reconnect');
         }
-        const raw = await watching;
-        if (this.abort.signal.aborted) return;
-        this.failures = 0;
-        if (kind === 'trades') await this.handle(raw.map((t) => parseReply(ccxtTradeSchema, t, 'fill')));
+        return watching;
+      },
+      received: async (raw) => {
+        if (kind === 'trades') await this.handle(parseFills(raw));
         else if (raw.some((o) => (parseReply(ccxtOrderSchema, o, 'order update').filled ?? 0) > 0)) await this.backfill('order update with fills');
-      } catch (err) {
-        if (this.abort.signal.aborted) return;
-        if (isClosedByUser(err)) return this.stop();
-        const info = classifyVenueError(err, this.o.secrets);
-        this.failures++;
+      },
+      lostMessage: 'fill stream lost; reconnecting, then backfilling',
+      lost: () => {
         this.needBackfill = true;
-        const delay = backoffDelay({ baseDelayMs: this.o.settings.reconnectBaseDelayMs, maxDelayMs: this.o.settings.reconnectMaxDelayMs }, this.failures);
-        this.o.logger.warn({ symbol: this.o.market.spec.symbol, attempt: this.failures, delayMs: delay, err: info.message }, 'fill stream lost; reconnecting, then backfilling');
-        await sleep(this.o.clock, delay, this.abort.signal);
-      }
-    }
+      },
+    });
   }
 
   /** Fetches our trades since shortly before the last fill seen and handles the new ones (serialised). */
@@ -159,21 +130,16 @@ class FillFeedLoop {
     return this.queue(async () => {
       const { pageLimit, maxPages, overlapMs, startupLookbackMs } = this.o.settings;
       let since = (this.lastFillTs ?? this.startedAt - startupLookbackMs) - overlapMs;
-      for (let page = 0; page < maxPages && !this.abort.signal.aborted; page++) {
+      for (let page = 0; page < maxPages && !this.loop.stopped; page++) {
         let raw;
         try {
-          raw = await withRetry(() => this.ex.fetchMyTrades(this.o.market.unified, since, pageLimit), {
-            clock: this.o.clock,
-            policy: this.o.retry,
-            secrets: this.o.secrets,
-            signal: this.abort.signal,
-          });
+          raw = await this.loop.retrying(() => this.ex.fetchMyTrades(this.o.market.unified, since, pageLimit));
         } catch (err) {
           this.o.logger.warn({ reason, err: classifyVenueError(err, this.o.secrets).message }, 'fill backfill failed; will retry');
           this.needBackfill = true;
           return;
         }
-        const trades = raw.map((t) => parseReply(ccxtTradeSchema, t, 'fill'));
+        const trades = parseFills(raw);
         await this.handleNow(trades.filter((t) => t.timestamp >= this.startedAt - startupLookbackMs));
         if (trades.length < pageLimit) break;
         since = Math.max(...trades.map((t) => t.timestamp));
@@ -221,7 +187,7 @@ class FillFeedLoop {
       if (remaining === undefined) this.o.logger.warn({ tradeId: t.id, clientOrderId: order.clientOrderId }, 'order size unknown; remaining reported as 0');
       this.lastFillTs = Math.max(this.lastFillTs ?? t.timestamp, t.timestamp);
       const quote = this.o.market.spec.quote;
-      this.emit({
+      this.loop.emit({
         venue: this.o.venue,
         symbol: this.o.market.spec.symbol,
         tradeId: t.id,

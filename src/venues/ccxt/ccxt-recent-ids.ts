@@ -23,3 +23,12 @@ export class RecentIds {
     return this.ids.size;
   }
 }
+
+/** Numeric ids compare as numbers (Binance), others as strings. */
+export function compareIds(a: string, b: string): number {
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The order trades (ours or public) are emitted in when a stream batch and a backfill are merged. */
+export const byTimeThenId = (a: { timestamp: number; id: string }, b: { timestamp: number; id: string }): number => a.timestamp - b.timestamp || compareIds(a.id, b.id);

@@ -8,9 +8,10 @@
  *   ccxt-orders.ts       placement (post-only, client ids, batches, idempotent retry), cancels, open orders
  *   ccxt-order-check.ts  tick/lot grid checks; exact decimal strings to ccxt
  *   ccxt-errors.ts       ccxt error classes -> stable categories and actions; redaction
- *   ccxt-book-feed.ts    order book stream: reconnect, resync, stale, REST fallback
- *   ccxt-trade-feed.ts   public trades: reconnect + backfill, de-duplicated
+ *   ccxt-book-feed.ts    order book stream: resync, stale, REST fallback
+ *   ccxt-trade-feed.ts   public trades: backfill after a reconnect, de-duplicated
  *   ccxt-fill-feed.ts    our fills: stream + REST reconciliation, de-duplicated
+ *   ccxt-watch-loop.ts   the loop under the three feeds: reconnect with backoff, teardown
  *   dead-mans-switch.ts  exchange-side cancel-all timer
  *   ccxt-quirks.ts       per-exchange differences of ccxt's unified API
  *
@@ -35,6 +36,7 @@ import { CcxtOrders, type CcxtOrderResult } from './ccxt-orders.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './ccxt-retry.js';
 import { ccxtBalancesSchema, parseReply } from './ccxt-schemas.js';
 import { ccxtTradeFeed, DEFAULT_TRADE_FEED, type TradeFeedSettings } from './ccxt-trade-feed.js';
+import type { CcxtFeedContext, CcxtMarketFeedOptions } from './ccxt-watch-loop.js';
 import { DEFAULT_DEAD_MANS_SWITCH, DeadMansSwitch, type DeadMansSwitchSettings } from './dead-mans-switch.js';
 
 export interface CcxtVenueOptions extends CcxtExchangeOptions {
@@ -147,16 +149,7 @@ export class CcxtVenue implements Venue {
 
   watchBook(symbol: string): Observable<BookFeedEvent> {
     return this.sharedFeed(this.books, symbol, (market) =>
-      ccxtBookFeed({
-        exchange: this.exchange,
-        venue: this.id,
-        symbol: market.spec.symbol,
-        unified: market.unified,
-        clock: this.clock,
-        logger: this.log,
-        settings: { ...DEFAULT_BOOK_FEED, ...(this.opts.book ?? {}) },
-        secrets: this.secrets(),
-      }).pipe(
+      ccxtBookFeed({ ...this.marketFeed(market), settings: { ...DEFAULT_BOOK_FEED, ...this.opts.book } }).pipe(
         tap((e) => {
           if (e.kind === 'feed-problem') this.unhealthy.add(symbol);
           else if (e.kind === 'feed-recovered') this.unhealthy.delete(symbol);
@@ -167,35 +160,30 @@ export class CcxtVenue implements Venue {
 
   watchTrades(symbol: string): Observable<TradeEvent> {
     return this.sharedFeed(this.tradeFeeds, symbol, (market) =>
-      ccxtTradeFeed({
-        exchange: this.exchange,
-        venue: this.id,
-        symbol: market.spec.symbol,
-        unified: market.unified,
-        clock: this.clock,
-        logger: this.log,
-        settings: { ...DEFAULT_TRADE_FEED, ...(this.opts.trades ?? {}) },
-        retry: this.retry,
-        secrets: this.secrets(),
-      }),
+      ccxtTradeFeed({ ...this.marketFeed(market), settings: { ...DEFAULT_TRADE_FEED, ...this.opts.trades }, retry: this.retry }),
     );
   }
 
   watchFills(symbol: string): Observable<Fill> {
     return this.sharedFeed(this.fillFeeds, symbol, (market) =>
       ccxtFillFeed({
-        exchange: this.exchange,
-        venue: this.id,
+        ...this.feedContext(),
         market,
         registry: this.registry,
         resolveOrder: (venueOrderId) => this.orders.resolveOrder(venueOrderId, market),
-        clock: this.clock,
-        logger: this.log,
-        settings: { ...DEFAULT_FILL_FEED, ...(this.opts.fills ?? {}) },
+        settings: { ...DEFAULT_FILL_FEED, ...this.opts.fills },
         retry: this.retry,
-        secrets: this.secrets(),
       }),
     );
+  }
+
+  /** What every feed is given: exchange, venue id, clock, logger, secrets to redact. */
+  private feedContext(): CcxtFeedContext {
+    return { exchange: this.exchange, venue: this.id, clock: this.clock, logger: this.log, secrets: this.secrets() };
+  }
+
+  private marketFeed(market: MarketBinding): CcxtMarketFeedOptions {
+    return { ...this.feedContext(), symbol: market.spec.symbol, unified: market.unified };
   }
 
   /** One running feed per symbol and kind, shared by all subscribers, started on first subscription. */
