@@ -1,38 +1,8 @@
 import { EventStoreDBClient } from '@eventstore/db-client';
-import { deriveEventId, envelope, type NewEvent } from '../events/envelope.js';
 import { EventStoreDbEventStore } from '../src/store/eventstoredb-event-store.js';
 import { EventStoreDbEmulator } from '../test/esdb-emulator/eventstoredb-emulator.js';
 import { medianSeconds, type Figure } from './measure.js';
-
-const BATCH = 4;
-const STREAMS = 8;
-const PER_STREAM = 2_500;
-
-/** 20,000 fills in batches of 4 across 8 pair streams, the shape bench/sqlite-append.ts writes. */
-function makeBatches(): Array<{ stream: string; events: NewEvent[] }> {
-  const batches: Array<{ stream: string; events: NewEvent[] }> = [];
-  for (let s = 0; s < STREAMS; s++) {
-    const stream = `pair-bench-${s}`;
-    for (let rev = 0; rev < PER_STREAM; rev += BATCH) {
-      const events: NewEvent[] = [];
-      for (let i = 0; i < BATCH; i++) {
-        const revision = rev + i;
-        const id = deriveEventId('bench', stream, revision);
-        events.push(
-          envelope(
-            {
-              type: 'OrderFilled',
-              data: { tradeId: `t-${s}-${revision}`, clientOrderId: `c${revision}`, venueOrderId: `v${revision}`, side: i % 2 ? 'buy' : 'sell', price: '61837.63', amount: '0.00323', fee: '0.19973554490', feeCurrency: 'USDT', liquidity: 'maker', remaining: '0', fillTs: 1_723_161_254_000 + revision },
-            },
-            { id, time: 1_723_161_254_000 + revision, metadata: { correlationId: id, causationId: null, instanceId: 'bench', configVersion: 1 } },
-          ),
-        );
-      }
-      batches.push({ stream, events });
-    }
-  }
-  return batches;
-}
+import { BATCH, benchStream, realisticBatches, STREAMS } from './realistic-events.js';
 
 /**
  * Catch-up throughput of EventStoreDbEventStore.subscribe() (events/s from
@@ -47,7 +17,7 @@ export async function esdbCatchUpThroughput(runs: number): Promise<Figure[]> {
   const emulator = new EventStoreDbEmulator();
   const { connectionString } = await emulator.start();
   const writer = EventStoreDbEventStore.open(connectionString);
-  const batches = makeBatches();
+  const batches = realisticBatches();
   const total = batches.length * BATCH;
   let lastPosition = 0;
   try {
@@ -55,7 +25,7 @@ export async function esdbCatchUpThroughput(runs: number): Promise<Figure[]> {
     await Promise.all(
       Array.from({ length: STREAMS }, async (_, s) => {
         let expected: number | 'no_stream' = 'no_stream';
-        for (const batch of batches.filter((b) => b.stream === `pair-bench-${s}`)) {
+        for (const batch of batches.filter((b) => b.stream === benchStream(s))) {
           const result = await writer.append(batch.stream, batch.events, expected);
           expected = result.nextExpectedRevision;
           lastPosition = Math.max(lastPosition, result.position);

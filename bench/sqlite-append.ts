@@ -2,40 +2,13 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deriveEventId, envelope, type NewEvent } from '../events/envelope.js';
 import { SQLITE_MIGRATIONS, SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { medianSeconds, type Figure } from './measure.js';
-
-const BATCH = 4;
-const STREAMS = 8;
-const PER_STREAM = 2_500;
-
-/** Realistic rows: a decision batch of one QuoteDecided-sized payload and three order events. */
-function makeBatches(): Array<{ stream: string; events: NewEvent[] }> {
-  const batches: Array<{ stream: string; events: NewEvent[] }> = [];
-  for (let s = 0; s < STREAMS; s++) {
-    const stream = `pair-bench-${s}`;
-    for (let rev = 0; rev < PER_STREAM; rev += BATCH) {
-      const events: NewEvent[] = [];
-      for (let i = 0; i < BATCH; i++) {
-        const revision = rev + i;
-        const id = deriveEventId('bench', stream, revision);
-        events.push(
-          envelope(
-            { type: 'OrderFilled', data: { tradeId: `t-${s}-${revision}`, clientOrderId: `c${revision}`, venueOrderId: `v${revision}`, side: i % 2 ? 'buy' : 'sell', price: '61837.63', amount: '0.00323', fee: '0.19973554490', feeCurrency: 'USDT', liquidity: 'maker', remaining: '0', fillTs: 1_723_161_254_000 + revision } },
-            { id, time: 1_723_161_254_000 + revision, metadata: { correlationId: id, causationId: null, instanceId: 'bench', configVersion: 1 } },
-          ),
-        );
-      }
-      batches.push({ stream, events });
-    }
-  }
-  return batches;
-}
+import { BATCH, realisticBatches } from './realistic-events.js';
 
 /** Durable, batched appends through the store, beside raw better-sqlite3 inserts of the same rows. */
 export async function sqliteAppendThroughput(runs: number): Promise<Figure[]> {
-  const batches = makeBatches();
+  const batches = realisticBatches();
   const total = batches.length * BATCH;
   const dir = mkdtempSync(join(tmpdir(), 'mm-bench-'));
   let n = 0;

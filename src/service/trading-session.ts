@@ -1,4 +1,5 @@
-import { summarisePair, type PairSummary } from '../../projections/pair-projection.js';
+import { summariseLog } from '../../projections/log-summary.js';
+import type { PairSummary } from '../../projections/pair-projection.js';
 import type { Clock } from '../clock/clock.js';
 import { resolvePair, type EngineConfig } from '../config/engine-config.js';
 import type { Logger } from '../log/logger.js';
@@ -60,16 +61,9 @@ export class TradingSession {
     for (const venue of this.venues.values()) venue.close();
   }
 
-  /** Per-pair summaries keyed by venue symbol (by pair id if two venues share a symbol). */
+  /** Per-pair summaries, keyed exactly as a replay of the log keys them. */
   summaries(): Record<string, PairSummary> {
-    const out: Record<string, PairSummary> = {};
-    const symbols = [...this.pairs.keys()].map((k) => k.split(':')[1]);
-    for (const [key, pair] of this.pairs) {
-      const symbol = key.split(':')[1] ?? key;
-      const name = symbols.filter((s) => s === symbol).length > 1 ? pair.state.pairId ?? key : symbol;
-      out[name] = summarisePair(pair.state);
-    }
-    return out;
+    return summariseLog(new Map([...this.pairs].map(([key, pair]) => [key, pair.state])));
   }
 
   runtimes(): ReadonlyMap<string, PairRuntime> {

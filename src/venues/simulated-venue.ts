@@ -51,11 +51,12 @@
  *   orders are matched in (price, arrival) order, and all state changes happen
  *   synchronously, so the same inputs give the same fills, ids and timestamps.
  */
-import { Observable, Subject, throwError } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Clock } from '../clock/clock.js';
-import { D, DECIMAL_STRING_PATTERN, type Decimal, toDecimalString } from '../core/decimal.js';
+import { D, type Decimal, toDecimalString } from '../core/decimal.js';
 import type { Side } from '../core/types.js';
-import type { BookEvent, BookLevel, MarketEvent, TradeEvent } from '../market-data/market-event.js';
+import type { BookLevel, MarketEvent, TradeEvent } from '../market-data/market-event.js';
+import { PaperLedger, remainingOf, type PaperMarket, type PaperOrder, type Taker } from './paper-ledger.js';
 import type {
   Balance,
   BookFeedEvent,
@@ -76,20 +77,13 @@ export interface SimulatedVenueOptions {
   readonly balances?: Readonly<Record<string, string>>;
 }
 
-interface RestingOrder {
-  /** Arrival sequence: time priority among our own orders. */
-  readonly seq: number;
-  readonly clientOrderId: string;
-  readonly venueOrderId: string;
-  readonly symbol: string;
-  readonly side: Side;
-  readonly price: Decimal;
-  /** The same price as a float, for the cheap per-tick "could this cross?" test. */
-  readonly priceNum: number;
-  readonly amount: Decimal;
-  filled: Decimal;
-  readonly ts: number;
+/** The matching state of one market. */
+interface Consumption {
+  /** Size we consumed per price level (key = canonical decimal price), per book side. */
+  readonly consumed: { readonly bids: Map<string, Decimal>; readonly asks: Map<string, Decimal> };
 }
+
+type Market = PaperMarket<Consumption>;
 
 interface Level {
   readonly price: Decimal;
@@ -98,86 +92,55 @@ interface Level {
   readonly available: Decimal;
 }
 
-interface SymbolState {
-  readonly spec: MarketSpec;
-  readonly tick: Decimal;
-  readonly lot: Decimal;
-  readonly minNotional: Decimal;
-  readonly makerFee: Decimal;
-  readonly takerFee: Decimal;
-  book: BookEvent | undefined;
-  /** Live orders in arrival order. */
-  orders: RestingOrder[];
-  /** Size we consumed per price level (key = canonical decimal price), per book side. */
-  readonly consumed: { readonly bids: Map<string, Decimal>; readonly asks: Map<string, Decimal> };
-  readonly bookSubject: Subject<BookFeedEvent>;
-  readonly tradeSubject: Subject<TradeEvent>;
-  readonly fillSubject: Subject<Fill>;
-}
-
-interface PendingFill {
-  readonly state: SymbolState;
-  readonly fill: Fill;
-}
-
 const ZERO = D(0);
 
+/** Markets, orders, balances and fill emission are the PaperLedger's (paper-ledger.ts); this class is the matching model. */
 export class SimulatedVenue implements Venue {
   readonly id: string;
   private readonly clock: Clock;
-  private readonly specs: MarketSpec[] = [];
-  private readonly symbols = new Map<string, SymbolState>();
-  /** Live orders by clientOrderId, across symbols: ids are unique per venue. */
-  private readonly live = new Map<string, RestingOrder>();
-  private readonly balances = new Map<string, Decimal>();
-  private orderCounter = 0;
-  private tradeCounter = 0;
+  private readonly ledger: PaperLedger<Consumption>;
 
   constructor(options: SimulatedVenueOptions) {
     this.id = options.id;
     this.clock = options.clock;
-    for (const spec of options.markets) this.addMarket(spec);
-    for (const [ccy, amount] of Object.entries(options.balances ?? {})) this.balances.set(ccy, D(amount));
+    this.ledger = new PaperLedger<Consumption>({
+      venueId: options.id,
+      clock: options.clock,
+      idPrefix: 'sim',
+      markets: options.markets,
+      balances: options.balances,
+      matching: {
+        newState: () => ({ consumed: { bids: new Map(), asks: new Map() } }),
+        onBook: (m, book) => {
+          forgetLevelsGone(m.state.consumed.bids, book.bids);
+          forgetLevelsGone(m.state.consumed.asks, book.asks);
+          return this.matchBookCross(m);
+        },
+        onTrade: (m, trade) => this.matchTrade(m, trade),
+        crossing: (m, _book, side, price) => this.crossing(m, side, price),
+      },
+    });
   }
 
   /** List another instrument (a pair that starts later in a session). */
   addMarket(spec: MarketSpec): void {
-    if (this.symbols.has(spec.symbol)) throw new Error(`duplicate market ${spec.symbol}`);
-    this.specs.push(spec);
-    this.symbols.set(spec.symbol, {
-      spec,
-      tick: D(spec.tickSize),
-      lot: D(spec.lotSize),
-      minNotional: D(spec.minNotional),
-      makerFee: D(spec.makerFee),
-      takerFee: D(spec.takerFee),
-      book: undefined,
-      orders: [],
-      consumed: { bids: new Map(), asks: new Map() },
-      bookSubject: new Subject(),
-      tradeSubject: new Subject(),
-      fillSubject: new Subject(),
-    });
-    for (const ccy of [spec.base, spec.quote]) if (!this.balances.has(ccy)) this.balances.set(ccy, ZERO);
+    this.ledger.addMarket(spec);
   }
 
-  async markets(): Promise<readonly MarketSpec[]> {
-    return this.specs;
+  markets(): Promise<readonly MarketSpec[]> {
+    return this.ledger.markets();
   }
 
   watchBook(symbol: string): Observable<BookFeedEvent> {
-    const s = this.symbols.get(symbol);
-    return s ? s.bookSubject.asObservable() : unknownSymbol(symbol);
+    return this.ledger.watchBook(symbol);
   }
 
   watchTrades(symbol: string): Observable<TradeEvent> {
-    const s = this.symbols.get(symbol);
-    return s ? s.tradeSubject.asObservable() : unknownSymbol(symbol);
+    return this.ledger.watchTrades(symbol);
   }
 
   watchFills(symbol: string): Observable<Fill> {
-    const s = this.symbols.get(symbol);
-    return s ? s.fillSubject.asObservable() : unknownSymbol(symbol);
+    return this.ledger.watchFills(symbol);
   }
 
   /**
@@ -186,198 +149,85 @@ export class SimulatedVenue implements Venue {
    * book already knows what it did to our orders.
    */
   onMarketEvent(event: MarketEvent): void {
-    const s = this.symbols.get(event.symbol);
-    if (!s) return;
-    switch (event.kind) {
-      case 'book': {
-        s.book = event;
-        forgetLevelsGone(s.consumed.bids, event.bids);
-        forgetLevelsGone(s.consumed.asks, event.asks);
-        this.emitFills(this.matchBookCross(s));
-        s.bookSubject.next(event);
-        return;
-      }
-      case 'trade':
-        this.emitFills(this.matchTrade(s, event));
-        s.tradeSubject.next(event);
-        return;
-      case 'feed-problem':
-      case 'feed-recovered':
-        s.bookSubject.next(event);
-        return;
-      case 'bbo':
-        return;
-    }
+    this.ledger.onMarketEvent(event);
   }
 
-  async placeOrders(orders: readonly OrderRequest[]): Promise<readonly OrderResult[]> {
-    const results: OrderResult[] = [];
-    const fills: PendingFill[] = [];
-    for (const request of orders) results.push(this.placeOne(request, fills));
-    this.emitFills(fills);
-    return results;
+  placeOrders(orders: readonly OrderRequest[]): Promise<readonly OrderResult[]> {
+    return this.ledger.placeOrders(orders);
   }
 
-  async cancelOrders(symbol: string, clientOrderIds: readonly string[]): Promise<readonly CancelResult[]> {
-    return clientOrderIds.map((id) => this.cancelOne(symbol, id));
+  cancelOrders(symbol: string, clientOrderIds: readonly string[]): Promise<readonly CancelResult[]> {
+    return this.ledger.cancelOrders(symbol, clientOrderIds);
   }
 
-  async cancelAll(symbol: string): Promise<readonly CancelResult[]> {
-    const s = this.symbols.get(symbol);
-    if (!s) return [];
-    return [...s.orders].map((o) => this.cancelOne(symbol, o.clientOrderId));
+  cancelAll(symbol: string): Promise<readonly CancelResult[]> {
+    return this.ledger.cancelAll(symbol);
   }
 
-  async fetchOpenOrders(symbol: string): Promise<readonly OpenOrder[]> {
-    const s = this.symbols.get(symbol);
-    if (!s) return [];
-    return s.orders.map((o) => ({
-      clientOrderId: o.clientOrderId,
-      venueOrderId: o.venueOrderId,
-      symbol: o.symbol,
-      side: o.side,
-      price: toDecimalString(o.price),
-      amount: toDecimalString(o.amount),
-      filled: toDecimalString(o.filled),
-      ts: o.ts,
-    }));
+  fetchOpenOrders(symbol: string): Promise<readonly OpenOrder[]> {
+    return this.ledger.fetchOpenOrders(symbol);
   }
 
-  async fetchBalances(): Promise<Readonly<Record<string, Balance>>> {
-    const used = new Map<string, Decimal>();
-    const reserve = (ccy: string, amount: Decimal): void => {
-      used.set(ccy, (used.get(ccy) ?? ZERO).plus(amount));
-    };
-    for (const s of this.symbols.values()) {
-      for (const o of s.orders) {
-        const remaining = o.amount.minus(o.filled);
-        if (o.side === 'buy') reserve(s.spec.quote, remaining.mul(o.price));
-        else reserve(s.spec.base, remaining);
-      }
-    }
-    const out: Record<string, Balance> = {};
-    for (const ccy of [...this.balances.keys()].sort()) {
-      const total = this.balances.get(ccy) ?? ZERO;
-      const u = used.get(ccy) ?? ZERO;
-      out[ccy] = { free: toDecimalString(total.minus(u)), used: toDecimalString(u), total: toDecimalString(total) };
-    }
-    return out;
+  fetchBalances(): Promise<Readonly<Record<string, Balance>>> {
+    return this.ledger.fetchBalances();
   }
 
   /** Completes every stream, e.g. at the end of a backtest. */
   close(): void {
-    for (const s of this.symbols.values()) {
-      s.bookSubject.complete();
-      s.tradeSubject.complete();
-      s.fillSubject.complete();
-    }
-  }
-
-  // ---- orders ----
-
-  private placeOne(request: OrderRequest, fills: PendingFill[]): OrderResult {
-    const ts = this.clock.now();
-    const reject = (reason: string): OrderResult => ({ clientOrderId: request.clientOrderId, status: 'rejected', reason, ts });
-    const s = this.symbols.get(request.symbol);
-    if (!s) return reject(`unknown symbol ${request.symbol}`);
-    if (this.live.has(request.clientOrderId)) return reject(`duplicate clientOrderId ${request.clientOrderId}`);
-    if (!DECIMAL_STRING_PATTERN.test(request.price)) return reject(`invalid price "${request.price}"`);
-    if (!DECIMAL_STRING_PATTERN.test(request.amount)) return reject(`invalid amount "${request.amount}"`);
-    const price = D(request.price);
-    const amount = D(request.amount);
-    if (!price.gt(0)) return reject(`price must be > 0, got ${request.price}`);
-    if (!amount.gt(0)) return reject(`amount must be > 0, got ${request.amount}`);
-    if (!price.mod(s.tick).isZero()) return reject(`price ${request.price} is off the tick grid ${s.spec.tickSize}`);
-    if (!amount.mod(s.lot).isZero()) return reject(`amount ${request.amount} is off the lot grid ${s.spec.lotSize}`);
-    const notional = price.mul(amount);
-    if (notional.lt(s.minNotional)) {
-      return reject(`notional ${toDecimalString(notional)} below min notional ${s.spec.minNotional}`);
-    }
-    if (!s.book) return reject('no market data');
-
-    const opposite = this.levels(s, request.side === 'buy' ? 'asks' : 'bids');
-    const best = opposite[0];
-    const crosses = best !== undefined && (request.side === 'buy' ? price.gte(best.price) : price.lte(best.price));
-    if (crosses && request.postOnly) return reject('post-only would cross');
-
-    const order: RestingOrder = {
-      seq: ++this.orderCounter,
-      clientOrderId: request.clientOrderId,
-      venueOrderId: `sim-${this.orderCounter}`,
-      symbol: request.symbol,
-      side: request.side,
-      price,
-      priceNum: price.toNumber(),
-      amount,
-      filled: ZERO,
-      ts,
-    };
-    s.orders.push(order);
-    this.live.set(order.clientOrderId, order);
-
-    if (crosses) {
-      // Take liquidity: walk the opposite levels within our limit, at their prices.
-      const consumed = request.side === 'buy' ? s.consumed.asks : s.consumed.bids;
-      for (const level of opposite) {
-        if (request.side === 'buy' ? level.price.gt(price) : level.price.lt(price)) break;
-        const take = snapDown(minOf(remainingOf(order), level.available), s.lot);
-        if (take.isZero()) continue;
-        consume(consumed, level.key, take);
-        fills.push(this.applyFill(s, order, level.price, take, 'taker', ts));
-        if (remainingOf(order).isZero()) break;
-      }
-    }
-    return { clientOrderId: order.clientOrderId, status: 'accepted', venueOrderId: order.venueOrderId, ts };
-  }
-
-  private cancelOne(symbol: string, clientOrderId: string): CancelResult {
-    const ts = this.clock.now();
-    const order = this.live.get(clientOrderId);
-    const s = this.symbols.get(symbol);
-    if (!order || !s || order.symbol !== symbol) {
-      return { clientOrderId, status: 'unknown-order', reason: `no open order ${clientOrderId} on ${symbol}`, ts };
-    }
-    this.removeOrder(s, order);
-    return { clientOrderId, status: 'cancelled', remaining: toDecimalString(remainingOf(order)), ts };
-  }
-
-  private removeOrder(s: SymbolState, order: RestingOrder): void {
-    s.orders = s.orders.filter((o) => o !== order);
-    this.live.delete(order.clientOrderId);
+    this.ledger.close();
   }
 
   // ---- matching ----
 
-  private matchTrade(s: SymbolState, trade: TradeEvent): PendingFill[] {
+  /** (4) A new order crosses if it reaches the best opposite level; it then takes liquidity up to its limit, at the levels' prices. */
+  private crossing(m: Market, side: Side, price: Decimal): Taker | undefined {
+    const bookSide = side === 'buy' ? 'asks' : 'bids';
+    const opposite = this.levels(m, bookSide);
+    const best = opposite[0];
+    const crosses = best !== undefined && (side === 'buy' ? price.gte(best.price) : price.lte(best.price));
+    if (!crosses) return undefined;
+    return (order, fills) => {
+      for (const level of opposite) {
+        if (side === 'buy' ? level.price.gt(price) : level.price.lt(price)) break;
+        const take = snapDown(minOf(remainingOf(order), level.available), m.lot);
+        if (take.isZero()) continue;
+        consume(m.state.consumed[bookSide], level.key, take);
+        fills.push(this.ledger.applyFill(m, order, level.price, take, 'taker', order.ts));
+        if (remainingOf(order).isZero()) break;
+      }
+    };
+  }
+
+  private matchTrade(m: Market, trade: TradeEvent): Fill[] {
     const px = D(trade.price);
     // A sell aggressor trades through bids above its price; a buy aggressor through asks below.
     const eligible = trade.aggressor === 'sell'
-      ? byPriority(s.orders.filter((o) => o.side === 'buy' && o.price.gt(px)), 'buy')
-      : byPriority(s.orders.filter((o) => o.side === 'sell' && o.price.lt(px)), 'sell');
+      ? byPriority(m.orders.filter((o) => o.side === 'buy' && o.price.gt(px)), 'buy')
+      : byPriority(m.orders.filter((o) => o.side === 'sell' && o.price.lt(px)), 'sell');
     if (eligible.length === 0) return [];
     const ts = this.clock.now();
-    let left = snapDown(D(trade.size), s.lot);
-    const fills: PendingFill[] = [];
+    let left = snapDown(D(trade.size), m.lot);
+    const fills: Fill[] = [];
     for (const order of eligible) {
       if (left.isZero()) break;
       const take = minOf(remainingOf(order), left);
       left = left.minus(take);
-      fills.push(this.applyFill(s, order, order.price, take, 'maker', ts));
+      fills.push(this.ledger.applyFill(m, order, order.price, take, 'maker', ts));
     }
     return fills;
   }
 
-  private matchBookCross(s: SymbolState): PendingFill[] {
-    const fills: PendingFill[] = [];
+  private matchBookCross(m: Market): Fill[] {
+    const fills: Fill[] = [];
     const ts = this.clock.now();
     for (const side of ['buy', 'sell'] as const) {
       const bookSide = side === 'buy' ? 'asks' : 'bids';
-      const displayedBest = s.book?.[bookSide][0]?.price;
+      const displayedBest = m.book?.[bookSide][0]?.price;
       if (displayedBest === undefined) continue;
       // Most ticks cross nothing: decide that in floats before building decimal levels.
-      const resting = s.orders.filter((o) => o.side === side && (side === 'buy' ? o.priceNum >= displayedBest : o.priceNum <= displayedBest));
+      const resting = m.orders.filter((o) => o.side === side && (side === 'buy' ? o.priceNum >= displayedBest : o.priceNum <= displayedBest));
       if (resting.length === 0) continue;
-      const levels = this.levels(s, bookSide);
+      const levels = this.levels(m, bookSide);
       const best = levels[0];
       if (!best) continue;
       // Levels still available to later orders in this pass.
@@ -387,23 +237,23 @@ export class SimulatedVenue implements Venue {
         let total = ZERO;
         for (const level of avail) {
           if (side === 'buy' ? level.price.gt(order.price) : level.price.lt(order.price)) break;
-          const take = snapDown(minOf(remainingOf(order).minus(total), level.left), s.lot);
+          const take = snapDown(minOf(remainingOf(order).minus(total), level.left), m.lot);
           if (take.isZero()) continue;
           level.left = level.left.minus(take);
-          consume(s.consumed[bookSide], level.key, take);
+          consume(m.state.consumed[bookSide], level.key, take);
           total = total.plus(take);
           if (remainingOf(order).minus(total).isZero()) break;
         }
-        if (total.gt(0)) fills.push(this.applyFill(s, order, order.price, total, 'maker', ts));
+        if (total.gt(0)) fills.push(this.ledger.applyFill(m, order, order.price, total, 'maker', ts));
       }
     }
     return fills;
   }
 
   /** One side of the current book, best first, minus what we consumed; empty levels dropped. */
-  private levels(s: SymbolState, bookSide: 'bids' | 'asks'): Level[] {
-    const raw = s.book?.[bookSide] ?? [];
-    const consumed = s.consumed[bookSide];
+  private levels(m: Market, bookSide: 'bids' | 'asks'): Level[] {
+    const raw = m.book?.[bookSide] ?? [];
+    const consumed = m.state.consumed[bookSide];
     const out: Level[] = [];
     for (const l of raw) {
       const price = D(l.price);
@@ -415,50 +265,14 @@ export class SimulatedVenue implements Venue {
     out.sort((a, b) => (bookSide === 'asks' ? a.price.cmp(b.price) : b.price.cmp(a.price)));
     return out;
   }
-
-  /** Books the fill on the order and the balances; the Fill is emitted later by emitFills. */
-  private applyFill(s: SymbolState, order: RestingOrder, price: Decimal, amount: Decimal, liquidity: 'maker' | 'taker', ts: number): PendingFill {
-    order.filled = order.filled.plus(amount);
-    const remaining = remainingOf(order);
-    if (remaining.isZero()) this.removeOrder(s, order);
-    const notional = price.mul(amount);
-    const fee = notional.mul(liquidity === 'maker' ? s.makerFee : s.takerFee);
-    const { base, quote } = s.spec;
-    const sign = order.side === 'buy' ? 1 : -1;
-    this.balances.set(base, (this.balances.get(base) ?? ZERO).plus(amount.mul(sign)));
-    this.balances.set(quote, (this.balances.get(quote) ?? ZERO).minus(notional.mul(sign)).minus(fee));
-    const fill: Fill = {
-      venue: this.id,
-      symbol: order.symbol,
-      tradeId: `sim-t-${++this.tradeCounter}`,
-      clientOrderId: order.clientOrderId,
-      venueOrderId: order.venueOrderId,
-      side: order.side,
-      price: toDecimalString(price),
-      amount: toDecimalString(amount),
-      fee: toDecimalString(fee),
-      feeCurrency: quote,
-      liquidity,
-      remaining: toDecimalString(remaining),
-      ts,
-    };
-    return { state: s, fill };
-  }
-
-  /** Emitted only after all state changes, so a subscriber reacting re-entrantly sees a consistent venue. */
-  private emitFills(fills: readonly PendingFill[]): void {
-    for (const { state, fill } of fills) state.fillSubject.next(fill);
-  }
 }
-
-const remainingOf = (o: RestingOrder): Decimal => o.amount.minus(o.filled);
 
 const minOf = (a: Decimal, b: Decimal): Decimal => (a.lte(b) ? a : b);
 
 const snapDown = (x: Decimal, step: Decimal): Decimal => (x.lte(0) ? ZERO : x.div(step).floor().mul(step));
 
 /** Best price first (highest bid, lowest ask), then oldest first. */
-function byPriority(orders: RestingOrder[], side: Side): RestingOrder[] {
+function byPriority(orders: PaperOrder[], side: Side): PaperOrder[] {
   return orders.sort((a, b) => {
     const byPrice = side === 'buy' ? b.price.cmp(a.price) : a.price.cmp(b.price);
     return byPrice !== 0 ? byPrice : a.seq - b.seq;
@@ -473,8 +287,4 @@ function forgetLevelsGone(consumed: Map<string, Decimal>, levels: readonly BookL
   if (consumed.size === 0) return;
   const present = new Set(levels.map((l) => toDecimalString(l.price)));
   for (const key of [...consumed.keys()]) if (!present.has(key)) consumed.delete(key);
-}
-
-function unknownSymbol<T>(symbol: string): Observable<T> {
-  return throwError(() => new Error(`unknown symbol ${symbol}`));
 }
