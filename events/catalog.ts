@@ -111,7 +111,16 @@ export const eventCatalog = {
   },
   OrderRejected: {
     version: 1,
-    data: z.object({ clientOrderId: z.string().min(1), reason: z.string(), rule: z.string().optional() }).strict(),
+    data: z
+      .object({
+        clientOrderId: z.string().min(1),
+        reason: z.string(),
+        /** The rule that produced the order (quote ladder, liquidation). */
+        rule: z.string().optional(),
+        /** The venue's reason as a stable category (optional: logs from before it was recorded lack it). */
+        category: z.string().optional(),
+      })
+      .strict(),
   },
   OrderCancelled: {
     version: 1,

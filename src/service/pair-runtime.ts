@@ -300,9 +300,9 @@ export class PairRuntime {
     const outcomes: DomainEvent[] = results.map((r) =>
       r.status === 'accepted'
         ? { type: 'OrderAcknowledged', data: { clientOrderId: r.clientOrderId, venueOrderId: r.venueOrderId } }
-        : { type: 'OrderRejected', data: { clientOrderId: r.clientOrderId, reason: r.reason, rule: reduceOnly ? 'liquidation' : 'quote-ladder' } },
+        : { type: 'OrderRejected', data: { clientOrderId: r.clientOrderId, reason: r.reason, rule: reduceOnly ? 'liquidation' : 'quote-ladder', category: r.category } },
     );
-    for (const r of results) if (r.status === 'rejected') this.log.warn({ clientOrderId: r.clientOrderId, reason: r.reason }, 'order rejected');
+    for (const r of results) if (r.status === 'rejected') this.log.warn({ clientOrderId: r.clientOrderId, reason: r.reason, category: r.category, action: r.action }, 'order rejected');
     await this.commit(outcomes, recorded[0]?.id ?? decision.id);
   }
 

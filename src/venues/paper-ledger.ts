@@ -38,7 +38,7 @@ import type { Clock } from '../clock/clock.js';
 import { D, DECIMAL_STRING_PATTERN, type Decimal, toDecimalString } from '../core/decimal.js';
 import type { Side } from '../core/types.js';
 import type { BookEvent, MarketEvent, TradeEvent } from '../market-data/market-event.js';
-import type { Balance, BookFeedEvent, CancelResult, Fill, MarketSpec, OpenOrder, OrderRequest, OrderResult } from './venue.js';
+import type { Balance, BookFeedEvent, CancelResult, Fill, MarketSpec, OpenOrder, OrderRequest, OrderResult, VenueErrorCategory } from './venue.js';
 
 /** One of our live orders. */
 export interface PaperOrder {
@@ -274,10 +274,10 @@ export class PaperLedger<S> {
 
   private placeOne(request: OrderRequest, fills: Fill[]): OrderResult {
     const ts = this.clock.now();
-    const reject = (reason: string): OrderResult => ({ clientOrderId: request.clientOrderId, status: 'rejected', reason, ts });
+    const reject = (reason: string, category: VenueErrorCategory = 'validation'): OrderResult => ({ clientOrderId: request.clientOrderId, status: 'rejected', reason, category, action: 'reject', ts });
     const m = this.market(request.symbol);
     if (!m) return reject(`unknown symbol ${request.symbol}`);
-    if (this.live.has(request.clientOrderId)) return reject(`duplicate clientOrderId ${request.clientOrderId}`);
+    if (this.live.has(request.clientOrderId)) return reject(`duplicate clientOrderId ${request.clientOrderId}`, 'duplicate-order');
     if (!DECIMAL_STRING_PATTERN.test(request.price)) return reject(`invalid price "${request.price}"`);
     if (!DECIMAL_STRING_PATTERN.test(request.amount)) return reject(`invalid amount "${request.amount}"`);
     const price = D(request.price);
@@ -291,7 +291,7 @@ export class PaperLedger<S> {
     if (!m.book) return reject('no market data');
 
     const take = this.matching.crossing(m, m.book, request.side, price);
-    if (take && request.postOnly) return reject('post-only would cross');
+    if (take && request.postOnly) return reject('post-only would cross', 'post-only-would-cross');
 
     const seq = ++this.orderCounter;
     const order: PaperOrder = {

@@ -29,9 +29,48 @@ export interface OrderRequest {
   readonly reduceOnly: boolean;
 }
 
+/**
+ * Why a venue refused a request, as a small stable set (the strings are stored
+ * in events and logs, so never rename one), and what the engine must do.
+ */
+export type VenueErrorCategory =
+  /** Refused before anything was sent (off the tick/lot grid, below min notional, unknown symbol, no market data). */
+  | 'validation'
+  /** Not enough balance: size down or pause. */
+  | 'insufficient-funds'
+  /** A post-only order would have taken liquidity. */
+  | 'post-only-would-cross'
+  /** The venue refused the order as given (price/size filters, market closed, bad parameters). */
+  | 'invalid-order'
+  /** The venue does not know the order (cancel of a filled/cancelled/never-created order). */
+  | 'unknown-order'
+  /** The client order id was already used. */
+  | 'duplicate-order'
+  /** Rate limit or DDoS protection: throttle and retry within a budget. */
+  | 'rate-limited'
+  /** Connection failure, timeout, exchange unavailable or in maintenance: pause, and cancel on reconnect. */
+  | 'network'
+  /** Bad or missing credentials, permissions, suspended account: halt. */
+  | 'auth'
+  /** The venue does not offer the operation. */
+  | 'not-supported'
+  /** Any other error reported by the venue. */
+  | 'exchange-error'
+  /** A bug or an unexpected reply on our side of the boundary. */
+  | 'internal';
+
+export type VenueErrorAction = 'reject' | 'reduce-size-or-pause' | 'backoff' | 'pause-and-cancel-on-reconnect' | 'halt';
+
 export type OrderResult =
   | { readonly clientOrderId: string; readonly status: 'accepted'; readonly venueOrderId: string; readonly ts: number }
-  | { readonly clientOrderId: string; readonly status: 'rejected'; readonly reason: string; readonly ts: number };
+  | {
+      readonly clientOrderId: string;
+      readonly status: 'rejected';
+      readonly reason: string;
+      readonly category: VenueErrorCategory;
+      readonly action: VenueErrorAction;
+      readonly ts: number;
+    };
 
 export type CancelResult =
   | { readonly clientOrderId: string; readonly status: 'cancelled'; readonly remaining: string; readonly ts: number }

@@ -9,34 +9,9 @@
  * (API key, secret, password, request signatures) before it is stored.
  */
 import ccxt from 'ccxt';
+import type { VenueErrorAction, VenueErrorCategory } from '../venue.js';
 
-export type VenueErrorCategory =
-  /** Refused by the adapter before anything was sent (off the tick/lot grid, below min notional, unknown symbol). */
-  | 'validation'
-  /** Not enough balance: size down or pause. */
-  | 'insufficient-funds'
-  /** A post-only order would have taken liquidity. */
-  | 'post-only-would-cross'
-  /** The venue refused the order as given (price/size filters, market closed, bad parameters). */
-  | 'invalid-order'
-  /** The venue does not know the order (cancel of a filled/cancelled/never-created order). */
-  | 'unknown-order'
-  /** The client order id was already used. */
-  | 'duplicate-order'
-  /** Rate limit or DDoS protection (HTTP 418/429, Binance -1003/-1015): throttle and retry within a budget. */
-  | 'rate-limited'
-  /** Connection failure, timeout, exchange unavailable or in maintenance: pause, and cancel on reconnect. */
-  | 'network'
-  /** Bad or missing credentials, permissions, suspended account: halt. */
-  | 'auth'
-  /** The exchange (or ccxt for it) does not offer the operation. */
-  | 'not-supported'
-  /** Any other error reported by the exchange. */
-  | 'exchange-error'
-  /** A bug or an unexpected reply on our side of the boundary. */
-  | 'internal';
-
-export type VenueErrorAction = 'reject' | 'reduce-size-or-pause' | 'backoff' | 'pause-and-cancel-on-reconnect' | 'halt';
+export type { VenueErrorAction, VenueErrorCategory } from '../venue.js';
 
 export interface VenueErrorInfo {
   readonly category: VenueErrorCategory;

@@ -37,7 +37,7 @@ import {
 import { backoffDelay, sleep, withRetry, type RetryPolicy } from './ccxt-retry.js';
 import { ccxtBatchEntrySchema, ccxtOrderSchema, parseReply, type CcxtOrder } from './ccxt-schemas.js';
 
-export type CcxtRejected = Extract<OrderResult, { status: 'rejected' }> & { readonly category: VenueErrorCategory; readonly action: VenueErrorAction };
+export type CcxtRejected = Extract<OrderResult, { status: 'rejected' }>;
 export type CcxtOrderResult = Extract<OrderResult, { status: 'accepted' }> | CcxtRejected;
 
 export interface CcxtOrdersOptions {
