@@ -166,7 +166,20 @@ export const eventCatalog = {
     data: z
       .object({
         ...Transition,
-        reason: z.enum(['feed-stale', 'feed-problem', 'shock-rearms-exhausted', 'risk-limit', 'operator', 'fenced', 'store-failure', 'toxic-flow', 'adverse-selection']),
+        reason: z.enum([
+          'feed-stale',
+          'feed-problem',
+          'shock-rearms-exhausted',
+          'risk-limit',
+          'operator',
+          'fenced',
+          'store-failure',
+          'toxic-flow',
+          'adverse-selection',
+          'venue-unavailable',
+          'insufficient-funds',
+          'venue-error',
+        ]),
         detail: z.string(),
         numbers: z.record(z.string(), z.union([z.string(), z.number()])),
       })

@@ -78,7 +78,9 @@ export const pairMachine = setup({
     quoteDue: ({ context }) => quoteDue(context),
     backInResumeBand: ({ context }) => backInResumeBand(context),
     rearmsLeft: ({ context }) => rearmsLeft(context),
-    canAutoResume: ({ context }) => canAutoResume(context, AUTO_RESUMABLE),
+    // A venue that is down blocks every resume, whatever the pause reason.
+    canAutoResume: ({ context }) => canAutoResume(context, AUTO_RESUMABLE) && context.venueDown === null,
+    venueBlocked: ({ context }) => context.venueDown !== null,
   },
   delays: {
     cooldownRemaining: ({ context }) => Math.max(0, (context.shock?.cooldownUntil ?? context.now) - context.now),
@@ -115,6 +117,10 @@ export const pairMachine = setup({
       enqueue.assign({ now: Math.max(context.now, event.ts), feedProblem: null, lastDataTs: event.ts });
     }),
     recordNow: assign(({ context, event }) => ('ts' in event ? { now: Math.max(context.now, event.ts) } : {})),
+    recordVenueDown: assign(({ context, event }) =>
+      event.type === 'VENUE_DOWN' ? { now: Math.max(context.now, event.ts), venueDown: context.venueDown ?? { since: event.ts, detail: event.detail } } : {},
+    ),
+    recordVenueUp: assign(({ context, event }) => (event.type === 'VENUE_UP' ? { now: Math.max(context.now, event.ts), venueDown: null } : {})),
     recordPosition: assign(({ context, event }) =>
       event.type === 'POSITION' ? { now: Math.max(context.now, event.ts), position: event.position, quoteDirty: true } : {},
     ),
@@ -164,6 +170,7 @@ export const pairMachine = setup({
     position: input.position,
     shock: null,
     pause: null,
+    venueDown: null,
     lastQuoteTs: null,
     lastQuoteKey: null,
     quoteDirty: true,
@@ -175,6 +182,9 @@ export const pairMachine = setup({
     FEED_RECOVERED: { actions: ['recordFeedRecovered', 'evaluate'] },
     POSITION: { actions: ['recordPosition', 'evaluateRisk'] },
     HEARTBEAT: { actions: ['recordNow', 'checkFeed'] },
+    // States without live quotes only note the outage; the quoting states pause on it (below).
+    VENUE_DOWN: { actions: 'recordVenueDown' },
+    VENUE_UP: { actions: ['recordVenueUp', 'evaluate'] },
     STOP: {
       target: '.stopped',
       actions: enqueueActions(({ context, event, self, enqueue }) => {
@@ -190,6 +200,7 @@ export const pairMachine = setup({
       on: {
         START: [
           { guard: 'feedBlocked', target: 'paused', actions: ['recordNow', enqueueActions(pauseForFeed('starting'))] },
+          { guard: 'venueBlocked', target: 'paused', actions: ['recordNow', enqueueActions(pauseForVenue('starting'))] },
           { guard: 'beyondHardLimit', target: 'liquidating', actions: ['recordNow', enqueueActions(startLiquidation('starting'))] },
           {
             target: 'quoting',
@@ -218,6 +229,8 @@ export const pairMachine = setup({
         OPERATOR_PAUSE: { target: 'paused', actions: enqueueActions(pauseFor('quoting', 'operator')) },
         FENCED: { target: 'paused', actions: enqueueActions(pauseFor('quoting', 'fenced')) },
         STORE_FAILED: { target: 'paused', actions: enqueueActions(pauseFor('quoting', 'store-failure')) },
+        VENUE_DOWN: { target: 'paused', actions: ['recordVenueDown', enqueueActions(pauseForVenue('quoting'))] },
+        VENUE_REFUSED: { target: 'paused', actions: ['recordNow', enqueueActions(pauseForRefusal('quoting'))] },
       },
     },
     paused: {
@@ -238,6 +251,14 @@ export const pairMachine = setup({
               const f = feedPauseDetail(context);
               enqueue.emit(domain({ type: 'RiskLimitBreached', data: { limit: 'feed-health', value: f.reason, threshold: 'healthy', action: `resume by ${'identity' in event ? event.identity : '?'} refused` } }));
               enqueue.assign({ pause: { reason: f.reason, detail: f.detail } });
+            }),
+          },
+          {
+            guard: 'venueBlocked',
+            actions: enqueueActions(({ context, event, enqueue }) => {
+              const detail = context.venueDown?.detail ?? 'venue unavailable';
+              enqueue.emit(domain({ type: 'RiskLimitBreached', data: { limit: 'venue-health', value: 'venue-unavailable', threshold: 'available', action: `resume by ${'identity' in event ? event.identity : '?'} refused` } }));
+              enqueue.assign({ pause: { reason: 'venue-unavailable', detail } });
             }),
           },
           {
@@ -283,6 +304,8 @@ export const pairMachine = setup({
         OPERATOR_PAUSE: { target: 'paused', actions: enqueueActions(pauseFor('shock-cooldown', 'operator')) },
         FENCED: { target: 'paused', actions: enqueueActions(pauseFor('shock-cooldown', 'fenced')) },
         STORE_FAILED: { target: 'paused', actions: enqueueActions(pauseFor('shock-cooldown', 'store-failure')) },
+        VENUE_DOWN: { target: 'paused', actions: ['recordVenueDown', enqueueActions(pauseForVenue('shock-cooldown'))] },
+        VENUE_REFUSED: { target: 'paused', actions: ['recordNow', enqueueActions(pauseForRefusal('shock-cooldown'))] },
       },
     },
     liquidating: {
@@ -298,6 +321,8 @@ export const pairMachine = setup({
         OPERATOR_PAUSE: { target: 'paused', actions: enqueueActions(pauseFor('liquidating', 'operator')) },
         FENCED: { target: 'paused', actions: enqueueActions(pauseFor('liquidating', 'fenced')) },
         STORE_FAILED: { target: 'paused', actions: enqueueActions(pauseFor('liquidating', 'store-failure')) },
+        VENUE_DOWN: { target: 'paused', actions: ['recordVenueDown', enqueueActions(pauseForVenue('liquidating'))] },
+        VENUE_REFUSED: { target: 'paused', actions: ['recordNow', enqueueActions(pauseForRefusal('liquidating'))] },
       },
     },
     stopped: { type: 'final' },
@@ -351,6 +376,25 @@ function pauseFor(from: PairState, reason: Extract<PauseReason, 'operator' | 'fe
     const detail = event.type === 'OPERATOR_PAUSE' ? `${event.identity}: ${event.reason}` : 'detail' in event ? event.detail : reason;
     enqueue.emit(pausedEvent(from, reason, detail, {}));
     enqueue.assign({ pause: { reason, detail } });
+  };
+}
+
+/** The venue is down: pause until it answers again (VENUE_UP resumes by itself). */
+function pauseForVenue(from: PairState) {
+  return ({ context, event, enqueue }: EnqueueArgs) => {
+    const since = event.type === 'VENUE_DOWN' ? event.ts : (context.venueDown?.since ?? context.now);
+    const detail = event.type === 'VENUE_DOWN' ? event.detail : (context.venueDown?.detail ?? 'venue unavailable');
+    enqueue.emit(pausedEvent(from, 'venue-unavailable', detail, { since }));
+    enqueue.assign({ pause: { reason: 'venue-unavailable', detail } });
+  };
+}
+
+/** The venue refused an order for lack of funds, or in a way only an operator can fix. */
+function pauseForRefusal(from: PairState) {
+  return ({ event, enqueue }: EnqueueArgs) => {
+    if (event.type !== 'VENUE_REFUSED') return;
+    enqueue.emit(pausedEvent(from, event.reason, event.detail, {}));
+    enqueue.assign({ pause: { reason: event.reason, detail: event.detail } });
   };
 }
 

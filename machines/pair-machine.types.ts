@@ -13,10 +13,16 @@ export type PauseReason =
   | 'risk-limit'
   | 'operator'
   | 'fenced'
-  | 'store-failure';
+  | 'store-failure'
+  /** The venue does not answer (network failure, maintenance); everything is cancelled once it does. */
+  | 'venue-unavailable'
+  /** The venue refused an order for lack of funds. */
+  | 'insufficient-funds'
+  /** The venue refused in a way that needs an operator (credentials, permissions, an unsupported operation). */
+  | 'venue-error';
 
-/** Pause reasons that clear by themselves when the market data is healthy again. */
-export const AUTO_RESUMABLE: ReadonlySet<PauseReason> = new Set<PauseReason>(['feed-stale', 'feed-problem']);
+/** Pause reasons that clear by themselves when the market data (and the venue) are healthy again. */
+export const AUTO_RESUMABLE: ReadonlySet<PauseReason> = new Set<PauseReason>(['feed-stale', 'feed-problem', 'venue-unavailable']);
 
 export interface PairMachineInput {
   readonly pairId: string;
@@ -48,6 +54,8 @@ export interface PairContext {
   /** Set while cooling down after a shock; the deadline is also in the ShockDetected event. */
   readonly shock: { readonly referencePrice: number; readonly cooldownUntil: number; readonly rearms: number } | null;
   readonly pause: { readonly reason: PauseReason; readonly detail: string } | null;
+  /** Set while the venue is unavailable (VENUE_DOWN until VENUE_UP): no quoting, no resume. */
+  readonly venueDown: { readonly since: number; readonly detail: string } | null;
   readonly lastQuoteTs: number | null;
   /** Output of the last recorded decision, to record only decisions that change something. */
   readonly lastQuoteKey: string | null;
@@ -67,6 +75,12 @@ export type PairMachineEvent =
   | { type: 'OPERATOR_RESUME'; ts: number; identity: string; reason: string }
   | { type: 'FENCED'; ts: number; detail: string }
   | { type: 'STORE_FAILED'; ts: number; detail: string }
+  /** The order manager lost the venue (a network failure): pause until VENUE_UP. */
+  | { type: 'VENUE_DOWN'; ts: number; detail: string }
+  /** The venue answers again and everything was cancelled: a venue-unavailable pause clears by itself. */
+  | { type: 'VENUE_UP'; ts: number; detail: string }
+  /** The venue refused an order in a way that needs a pause an operator lifts. */
+  | { type: 'VENUE_REFUSED'; ts: number; reason: 'insufficient-funds' | 'venue-error'; detail: string }
   | { type: 'STOP'; ts: number; reason: string; openOrders: number }
   /** Internal: re-evaluate guards after the context changed. */
   | { type: 'EVALUATE' }

@@ -7,6 +7,7 @@ import { recordedMarketEvents } from '../market-data/binance-recording.js';
 import type { MarketEvent } from '../market-data/market-event.js';
 import type { EventStore } from '../store/event-store.js';
 import { TradingSession } from '../service/trading-session.js';
+import { VENUE_BOOK_DEPTH, type SimulatedVenueSettings } from '../venues/simulated-venue.js';
 
 export interface BacktestOptions {
   readonly dataPath: string;
@@ -15,6 +16,8 @@ export interface BacktestOptions {
   readonly logger: Logger;
   /** Fixed by default so two runs on the same data write byte-identical logs. */
   readonly instanceId?: string;
+  /** Fill model and latencies of the simulated venue. Default: queue model, no latency. */
+  readonly venue?: SimulatedVenueSettings;
 }
 
 export interface BacktestResult {
@@ -33,9 +36,13 @@ export class EmptyRecordingError extends Error {
  * data timestamps, as fast as the machine allows. Timers (heartbeats,
  * cooldowns) fire when data time passes them, before the event that passes them.
  */
-/** Recorded L2 files (.gz) or Binance kline CSV files, told apart by content and extension. */
+/**
+ * Recorded L2 files (.gz) or Binance kline CSV files, told apart by content and
+ * extension. Books carry VENUE_BOOK_DEPTH levels a side: the simulated venue's
+ * queue model needs the levels our orders rest at (the pairs read the top only).
+ */
 export async function openMarketData(path: string): Promise<AsyncIterable<MarketEvent> & { readonly stats: { readonly messagesRead: number } }> {
-  return (await isKlineCsvPath(path)) ? klineMarketEvents(path) : recordedMarketEvents(path);
+  return (await isKlineCsvPath(path)) ? klineMarketEvents(path) : recordedMarketEvents(path, { depth: VENUE_BOOK_DEPTH });
 }
 
 export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult> {
@@ -45,10 +52,19 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   for await (const event of source) {
     if (!clock || !session) {
       clock = new VirtualClock(event.ts);
-      session = new TradingSession({ store: opts.store, config: opts.config, clock, logger: opts.logger, instanceId: opts.instanceId ?? 'backtest', mode: 'backtest' });
+      const virtual = clock;
+      session = new TradingSession({
+        store: opts.store,
+        config: opts.config,
+        clock,
+        logger: opts.logger,
+        instanceId: opts.instanceId ?? 'backtest',
+        mode: 'backtest',
+        ...(opts.venue ? { venue: opts.venue } : {}),
+        advanceClock: (time) => virtual.advanceTo(time),
+      });
     }
-    clock.advanceTo(event.ts);
-    await session.drain();
+    await session.advanceTo(event.ts);
     await session.feed(event);
   }
   if (!session) throw new EmptyRecordingError(`${opts.dataPath} holds no market events`);

@@ -21,6 +21,8 @@ program
   .option('--config <file>', 'engine config (JSON)')
   .option('--duration <seconds>', 'stop after this many seconds')
   .option('--speed <x>', 'replay speed, 1 = real time', '1')
+  .option('--fill-model <model>', 'simulated venue: "queue" (queue position, the default) or "through" (any print at or through our price fills)')
+  .option('--latency <ms>', 'simulated venue: <order-ms>[,<feed-ms>], order one-way latency and market-data/fill feed latency (default 0,0)')
   .option('--log-level <level>', 'pino log level')
   .action((o) => runCommand(o));
 
@@ -39,6 +41,8 @@ program
   .option('--intensity-k <k>', 'synthetic: decay k in A·exp(-k·δ)')
   .option('--tick <size>', 'synthetic: tick size')
   .option('--time-unit-ms <ms>', 'synthetic: data-time milliseconds per model time unit')
+  .option('--fill-model <model>', 'with --data: "queue" (queue position, the default) or "through" (any print at or through our price fills)')
+  .option('--latency <ms>', 'with --data: <order-ms>[,<feed-ms>], order one-way latency and market-data/fill feed latency (default 0,0)')
   .option('--store <url>', 'event store URL (default: memory:)')
   .option('--config <file>', 'engine config (JSON)')
   .option('--json', 'print one JSON summary object, last on stdout')

@@ -77,9 +77,50 @@ export const StrategyParamsSchema = z
         priceToleranceBps: z.number().nonnegative().default(1),
         /** Minimum data time between two quote decisions. */
         minQuoteIntervalMs: z.number().int().nonnegative().default(250),
+        /** A resting order older than this is replaced even where the strategy still wants it; 0 = no maximum. */
+        maxOrderAgeMs: z.number().int().nonnegative().default(60_000),
+        /** An order younger than this is never cancelled or replaced, unless the pair stops quoting or the order would cross. */
+        minOrderLifetimeMs: z.number().int().nonnegative().default(0),
+        /** Placements per second of this pair (token bucket refill); cancels are never limited. */
+        pairOrdersPerSecond: z.number().positive().default(5),
+        /** Placements this pair may send at once (token bucket size). */
+        pairOrderBurst: z.number().int().positive().default(20),
+        /** Placements per second of all pairs on one paper venue instance; a ccxt venue derives it from the exchange's budget. */
+        accountOrdersPerSecond: z.number().positive().default(10),
+        /** Placements all pairs on one paper venue instance may send at once. */
+        accountOrderBurst: z.number().int().positive().default(40),
+        /** Share of a ccxt exchange's request budget (1000 / rateLimitMs per second) spent on placements. */
+        exchangeBudgetFraction: z.number().positive().max(1).default(0.5),
+        /** First backoff before a rate-limited placement is retried with the same client order id; doubles per attempt. */
+        retryBackoffMs: z.number().int().positive().default(250),
+        /** Attempts per placement (the first send included) before a rate-limited order is recorded rejected. */
+        maxPlaceAttempts: z.number().int().min(1).max(20).default(5),
+        /** While the venue is unavailable it is probed this often (doubling, up to 30x). */
+        venueProbeIntervalMs: z.number().int().positive().default(1_000),
+        /** On stop, how long to wait for the venue to confirm the cancels. */
+        stopTimeoutMs: z.number().int().positive().default(5_000),
       })
       .strict()
-      .default({ priceToleranceBps: 1, minQuoteIntervalMs: 250 }),
+      .superRefine((o, ctx) => {
+        if (o.maxOrderAgeMs > 0 && o.maxOrderAgeMs <= o.minOrderLifetimeMs) {
+          ctx.addIssue({ code: 'custom', path: ['maxOrderAgeMs'], message: 'must exceed minOrderLifetimeMs (or be 0: no maximum)' });
+        }
+      })
+      .default({
+        priceToleranceBps: 1,
+        minQuoteIntervalMs: 250,
+        maxOrderAgeMs: 60_000,
+        minOrderLifetimeMs: 0,
+        pairOrdersPerSecond: 5,
+        pairOrderBurst: 20,
+        accountOrdersPerSecond: 10,
+        accountOrderBurst: 40,
+        exchangeBudgetFraction: 0.5,
+        retryBackoffMs: 250,
+        maxPlaceAttempts: 5,
+        venueProbeIntervalMs: 1_000,
+        stopTimeoutMs: 5_000,
+      }),
     liquidation: z
       .object({
         /** How far through the touch a reduce-only order may go, in bps. */

@@ -9,9 +9,9 @@ import type { Clock } from '../clock/clock.js';
 import type { StrategyParams } from '../config/strategy-params.js';
 import type { Logger } from '../log/logger.js';
 import type { MarketEvent } from '../market-data/market-event.js';
-import { diffOrders } from '../orders/order-diff.js';
+import { OrderManager, type OrderManagerSignal } from '../orders/order-manager.js';
 import { WrongExpectedRevisionError, type EventStore } from '../store/event-store.js';
-import type { Fill, MarketSpec, OrderRequest, Venue } from '../venues/venue.js';
+import type { Fill, MarketSpec, Venue } from '../venues/venue.js';
 import { clientOrderIdFor, clientOrderIdPrefix } from './client-order-id.js';
 
 export type RunMode = 'backtest' | 'paper' | 'live';
@@ -34,19 +34,22 @@ type Input =
   | { readonly kind: 'fill'; readonly fill: Fill }
   | { readonly kind: 'heartbeat' }
   | { readonly kind: 'timer' }
+  /** The order manager has something to do: a venue answer arrived, or one of its timers fired. */
+  | { readonly kind: 'orders' }
   | { readonly kind: 'stop'; readonly reason: string };
 
 /** Events that take every quote off the venue. */
 const CANCEL_ALL_ON = new Set<DomainEvent['type']>(['Paused', 'ShockDetected', 'PairStopped', 'LiquidationStarted', 'LiquidationCompleted']);
 
-/** Tolerance on a partly filled order's remaining size before it is replaced. */
-const SIZE_TOLERANCE = 0.5;
+/** Inputs still handled once a stop has begun: fills must reach the log, venue answers must be recorded. */
+const HANDLED_WHILE_STOPPING = new Set<Input['kind']>(['fill', 'orders', 'stop']);
 
 /**
  * The imperative shell around one pair actor. Inputs (market data, fills,
- * heartbeats) are queued and handled one at a time: the machine decides, the
- * decision is appended to the store, and only then are orders sent. Effects
- * derive from the appended events, so the log explains every order.
+ * heartbeats, venue answers) are queued and handled one at a time: the
+ * machine decides, the decision is appended to the store, and only then does
+ * the order manager (src/orders/order-manager.ts) act on it. Effects derive
+ * from the appended events, so the log explains every order.
  */
 export class PairRuntime {
   private readonly inbox: Input[] = [];
@@ -62,13 +65,31 @@ export class PairRuntime {
   private heartbeatTimer: unknown = null;
   /** Set on fencing or store failure: the pair sends nothing more. */
   private halted: string | null = null;
+  /** Set when stop() is called: from then on no order is sent. */
+  private stopping = false;
   private stopped = false;
+  private ordersQueued = false;
   private readonly orderPrefix: string;
   private readonly log: Logger;
+  private readonly orders: OrderManager;
 
   constructor(private readonly opts: PairRuntimeOptions) {
     this.orderPrefix = clientOrderIdPrefix(opts.stream);
     this.log = opts.logger.child({ pair: opts.pairId, stream: opts.stream });
+    this.orders = new OrderManager({
+      venue: opts.venue,
+      market: opts.market,
+      params: opts.params.orders,
+      clock: opts.clock,
+      logger: this.log,
+      journal: {
+        record: (events, causationId) => this.commit(events, causationId),
+        nextRevision: () => (this.revision ?? -1) + 1,
+        openOrders: () => this.projection.openOrders,
+      },
+      clientOrderIdFor: (revision) => clientOrderIdFor(this.orderPrefix, revision),
+      wake: () => this.wakeOrders(),
+    });
   }
 
   /** Rebuild from the stream, claim it with PairStarted, reconcile, then quote. */
@@ -83,7 +104,7 @@ export class PairRuntime {
       [{ type: 'PairStarted', data: { pairId: this.opts.pairId, instanceId: this.opts.instanceId, market, params, paramsVersion, mode: this.opts.mode } }],
       null,
     );
-    await this.reconcileOpenOrders();
+    await this.orders.reconcileAtStart();
 
     const actor = createActor(pairMachine, {
       clock: clock as never,
@@ -111,15 +132,32 @@ export class PairRuntime {
     this.log.info({ position: this.projection.inventory.position, revision: this.revision, paramsVersion }, 'pair started');
   }
 
-  /** Cancel everything, record the stop, and detach. Nothing is sent afterwards. */
+  /**
+   * Cancel everything, wait (orders.stopTimeoutMs) for the venue to confirm,
+   * record the stop, and detach. From this call on no order is sent.
+   */
   async stop(reason: string): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.stopping) return this.idle();
+    this.stopping = true;
+    this.orders.beginStop();
     this.enqueue({ kind: 'stop', reason });
-    await this.drain();
+    await this.idle();
   }
 
-  /** Resolves once every queued input has been handled. */
+  /**
+   * Resolves once every queued input has been handled and every venue call
+   * has been answered and handled (a backtest steps only when this resolves).
+   */
   async drain(): Promise<void> {
+    for (;;) {
+      if (this.pumping) await this.pumping;
+      else if (!this.stopped && !this.halted && this.orders.busy()) await this.orders.settled();
+      else return;
+    }
+  }
+
+  /** Resolves once the input queue is empty (venue calls may still be out). */
+  private async idle(): Promise<void> {
     while (this.pumping) await this.pumping;
   }
 
@@ -137,6 +175,7 @@ export class PairRuntime {
 
   private enqueue(input: Input): void {
     if (this.stopped) return;
+    if (this.stopping && !HANDLED_WHILE_STOPPING.has(input.kind)) return;
     this.inbox.push(input);
     // Start on a microtask: the caller (a venue callback, a timer inside the actor) finishes its synchronous step first.
     if (!this.pumping) this.pumping = Promise.resolve().then(() => this.pump());
@@ -159,6 +198,8 @@ export class PairRuntime {
   private async handle(input: Input): Promise<void> {
     if (input.kind === 'stop') return this.handleStop(input.reason);
     if (this.halted || this.stopped) return;
+    // Once a stop has begun the machine decides nothing more; fills and venue answers are still recorded.
+    if (this.stopping && !HANDLED_WHILE_STOPPING.has(input.kind)) return;
     const ts = this.opts.clock.now();
     switch (input.kind) {
       case 'market':
@@ -170,6 +211,37 @@ export class PairRuntime {
       case 'timer':
         this.flushQueued = false;
         return this.flushEmitted(null);
+      case 'orders':
+        this.ordersQueued = false;
+        await this.orders.process();
+        return this.applyOrderSignals();
+    }
+  }
+
+  /** Coalesced: one 'orders' input in the queue is enough, it handles every answer that arrived. */
+  private wakeOrders(): void {
+    if (this.ordersQueued || this.stopped || this.halted) return;
+    this.ordersQueued = true;
+    this.enqueue({ kind: 'orders' });
+  }
+
+  /** What the order manager learnt about the venue goes through the machine, so every pause is an event. */
+  private async applyOrderSignals(): Promise<void> {
+    for (let s = this.orders.takeSignal(); s; s = this.orders.takeSignal()) {
+      if (this.halted || this.stopping || this.stopped) continue;
+      await this.handleMachineEvent(this.machineEventFor(s), null);
+    }
+  }
+
+  private machineEventFor(s: OrderManagerSignal): PairMachineEvent {
+    const ts = this.opts.clock.now();
+    switch (s.type) {
+      case 'venue-down':
+        return { type: 'VENUE_DOWN', ts, detail: s.detail };
+      case 'venue-up':
+        return { type: 'VENUE_UP', ts, detail: s.detail };
+      case 'refused':
+        return { type: 'VENUE_REFUSED', ts, reason: s.reason, detail: s.detail };
     }
   }
 
@@ -231,10 +303,18 @@ export class PairRuntime {
   private async handleStop(reason: string): Promise<void> {
     if (this.stopped) return;
     if (!this.halted && this.actor) {
-      await this.cancelAllOrders('stop', null);
-      await this.handleMachineEvent({ type: 'STOP', ts: this.opts.clock.now(), reason, openOrders: this.projection.openOrders.size }, null);
+      const report = await this.orders.stop('stop');
+      // Fills that arrived while the cancels were out are recorded before the stop.
+      for (const input of this.inbox.splice(0)) {
+        if (input.kind === 'fill' && !this.halted) await this.handleFill(input.fill);
+      }
+      if (!this.halted) {
+        await this.handleMachineEvent({ type: 'STOP', ts: this.opts.clock.now(), reason, openOrders: this.projection.openOrders.size }, null);
+      }
+      if (report.unconfirmed.length > 0) this.log.error({ unconfirmed: report.unconfirmed }, 'pair stopped with orders the venue did not confirm cancelled');
     } else {
-      await this.cancelAllAtVenue('stop while halted');
+      this.orders.halt();
+      await this.orders.emergencyCancelAll('stop while halted');
     }
     this.detach();
     this.log.info({ reason, summary: this.summary() }, 'pair stopped');
@@ -268,85 +348,13 @@ export class PairRuntime {
     this.emitted = [];
     const recorded = await this.commit(batch, causationId);
     for (const e of recorded) {
-      if (CANCEL_ALL_ON.has(e.type)) await this.cancelAllOrders(e.type, e.id);
-      if (e.type === 'QuoteDecided') await this.syncOrders(e as NewEvent & DomainEventOf<'QuoteDecided'>);
+      if (CANCEL_ALL_ON.has(e.type)) await this.orders.cancelAll(e.type, e.id);
+      if (e.type === 'QuoteDecided' && !this.halted && !this.stopping) {
+        const d = (e as NewEvent & DomainEventOf<'QuoteDecided'>).data;
+        await this.orders.onDecision({ decisionId: e.id, bids: d.output.bids, asks: d.output.asks, bestBid: d.inputs.bestBid, bestAsk: d.inputs.bestAsk, reduceOnly: d.inputs.reduceOnly });
+      }
     }
-  }
-
-  private async syncOrders(decision: NewEvent & DomainEventOf<'QuoteDecided'>): Promise<void> {
-    if (this.halted || this.stopped) return;
-    const { venue, market, params } = this.opts;
-    const working = [...this.projection.openOrders.values()].map((o) => ({ clientOrderId: o.clientOrderId, side: o.side, level: o.level, price: o.price, remaining: o.remaining }));
-    const diff = diffOrders(decision.data.output, working, { priceToleranceBps: params.orders.priceToleranceBps, sizeTolerance: SIZE_TOLERANCE });
-
-    if (diff.cancel.length > 0) {
-      await this.cancelOrders(diff.cancel.map((o) => o.clientOrderId), 'requote', decision.id);
-    }
-    if (diff.place.length === 0 || this.halted) return;
-
-    const reduceOnly = decision.data.inputs.reduceOnly;
-    const first = (this.revision ?? -1) + 1;
-    const placed: DomainEvent[] = diff.place.map((w, i) => ({
-      type: 'OrderPlaced',
-      data: { clientOrderId: clientOrderIdFor(this.orderPrefix, first + i), side: w.side, price: w.price, amount: w.amount, postOnly: !reduceOnly, reduceOnly, level: w.level },
-    }));
-    // Commit first: an order the log does not know must never reach the venue.
-    const recorded = await this.commit(placed, decision.id);
-    const requests: OrderRequest[] = recorded.flatMap((e) =>
-      e.type === 'OrderPlaced' ? [{ clientOrderId: e.data.clientOrderId, symbol: market.symbol, side: e.data.side, price: e.data.price, amount: e.data.amount, postOnly: e.data.postOnly, reduceOnly: e.data.reduceOnly }] : [],
-    );
-    if (this.halted || this.stopped) return;
-    const results = await venue.placeOrders(requests);
-    const outcomes: DomainEvent[] = results.map((r) =>
-      r.status === 'accepted'
-        ? { type: 'OrderAcknowledged', data: { clientOrderId: r.clientOrderId, venueOrderId: r.venueOrderId } }
-        : { type: 'OrderRejected', data: { clientOrderId: r.clientOrderId, reason: r.reason, rule: reduceOnly ? 'liquidation' : 'quote-ladder', category: r.category } },
-    );
-    for (const r of results) if (r.status === 'rejected') this.log.warn({ clientOrderId: r.clientOrderId, reason: r.reason, category: r.category, action: r.action }, 'order rejected');
-    await this.commit(outcomes, recorded[0]?.id ?? decision.id);
-  }
-
-  private async cancelAllOrders(reason: string, causationId: string | null): Promise<void> {
-    const ids = [...this.projection.openOrders.keys()];
-    if (ids.length > 0) await this.cancelOrders(ids, reason, causationId);
-  }
-
-  /** Cancelling is always safe, so it goes out first and the confirmation is recorded. */
-  private async cancelOrders(clientOrderIds: readonly string[], reason: string, causationId: string | null): Promise<void> {
-    const results = await this.opts.venue.cancelOrders(this.opts.market.symbol, clientOrderIds);
-    const events: DomainEvent[] = results.map((r) =>
-      r.status === 'cancelled'
-        ? { type: 'OrderCancelled', data: { clientOrderId: r.clientOrderId, reason, remaining: r.remaining } }
-        : { type: 'OrderCancelled', data: { clientOrderId: r.clientOrderId, reason: `${reason}; venue: ${r.reason}` } },
-    );
-    if (!this.halted) await this.commit(events, causationId);
-  }
-
-  private async cancelAllAtVenue(why: string): Promise<void> {
-    try {
-      const results = await this.opts.venue.cancelAll(this.opts.market.symbol);
-      this.log.warn({ why, cancelled: results.length }, 'cancelled all orders at the venue');
-    } catch (err) {
-      this.log.error({ err, why }, 'cancel-all at the venue failed');
-    }
-  }
-
-  /** Orders the log believes open but the venue does not have are closed in the log; unknown venue orders are cancelled. */
-  private async reconcileOpenOrders(): Promise<void> {
-    const atVenue = await this.opts.venue.fetchOpenOrders(this.opts.market.symbol);
-    const venueIds = new Set(atVenue.map((o) => o.clientOrderId));
-    const stale: DomainEvent[] = [...this.projection.openOrders.keys()]
-      .filter((id) => !venueIds.has(id))
-      .map((id) => ({ type: 'OrderCancelled', data: { clientOrderId: id, reason: 'not open at the venue on start' } }));
-    if (stale.length) await this.commit(stale, null);
-    const unknown = atVenue.filter((o) => !this.projection.openOrders.has(o.clientOrderId));
-    if (unknown.length) {
-      await this.opts.venue.cancelOrders(this.opts.market.symbol, unknown.map((o) => o.clientOrderId));
-      await this.commit(
-        unknown.map((o) => ({ type: 'ReconciliationCorrected', data: { subject: `order ${o.clientOrderId}`, venueSays: 'open', logSays: 'unknown', action: 'cancelled at the venue' } })),
-        null,
-      );
-    }
+    await this.applyOrderSignals();
   }
 
   /** Append with the expected revision; on failure halt the pair and take its orders off the venue. */
@@ -376,6 +384,7 @@ export class PairRuntime {
   private async storeFailed(err: unknown, unrecorded: readonly DomainEvent[]): Promise<void> {
     const fenced = err instanceof WrongExpectedRevisionError;
     this.halted = fenced ? 'fenced' : 'store-failure';
+    this.orders.halt();
     this.log.error({ err, unrecorded: unrecorded.map((e) => e.type), fenced }, fenced ? 'fenced: another writer owns this stream; halting the pair' : 'store append failed; halting the pair');
     if (this.actor) {
       this.inHandler = true;
@@ -383,14 +392,15 @@ export class PairRuntime {
       this.inHandler = false;
       this.emitted = [];
     }
-    await this.cancelAllAtVenue(this.halted);
+    await this.orders.emergencyCancelAll(this.halted);
   }
 
   private async fail(what: string, err: unknown): Promise<void> {
     if (this.halted) return;
     this.halted = 'internal-error';
+    this.orders.halt();
     this.log.error({ err }, `${what}; halting the pair and cancelling its orders`);
-    await this.cancelAllAtVenue(what);
+    await this.orders.emergencyCancelAll(what);
   }
 
   private feedError(err: unknown): void {

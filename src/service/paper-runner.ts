@@ -3,6 +3,7 @@ import type { EngineConfig } from '../config/engine-config.js';
 import type { Logger } from '../log/logger.js';
 import { recordedMarketEvents } from '../market-data/binance-recording.js';
 import type { EventStore } from '../store/event-store.js';
+import { VENUE_BOOK_DEPTH, type SimulatedVenueSettings } from '../venues/simulated-venue.js';
 import { TradingSession } from './trading-session.js';
 import type { PairSummary } from '../../projections/pair-projection.js';
 
@@ -17,6 +18,8 @@ export interface PaperRunOptions {
   readonly speed: number;
   /** Stops the run (Ctrl-C, --duration). */
   readonly signal: AbortSignal;
+  /** Fill model and latencies of the simulated venue. Default: queue model, no latency. */
+  readonly venue?: SimulatedVenueSettings;
 }
 
 export interface PaperRunResult {
@@ -46,11 +49,12 @@ function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
  */
 export async function runPaper(opts: PaperRunOptions): Promise<PaperRunResult> {
   const { clock, signal } = opts;
-  const session = new TradingSession({ store: opts.store, config: opts.config, clock, logger: opts.logger, instanceId: opts.instanceId, mode: 'paper' });
+  const session = new TradingSession({ store: opts.store, config: opts.config, clock, logger: opts.logger, instanceId: opts.instanceId, mode: 'paper', ...(opts.venue ? { venue: opts.venue } : {}) });
   const startWall = clock.now();
   let firstTs: number | undefined;
   let exhausted = false;
-  const iterator = recordedMarketEvents(opts.dataPath)[Symbol.asyncIterator]();
+  // The venue's queue model needs the book down to our price levels; the pairs read the top only.
+  const iterator = recordedMarketEvents(opts.dataPath, { depth: VENUE_BOOK_DEPTH })[Symbol.asyncIterator]();
   try {
     while (!signal.aborted) {
       const next = await iterator.next();

@@ -5,7 +5,7 @@ import { resolvePair, type EngineConfig } from '../config/engine-config.js';
 import type { Logger } from '../log/logger.js';
 import type { MarketEvent } from '../market-data/market-event.js';
 import type { EventStore } from '../store/event-store.js';
-import { SimulatedVenue } from '../venues/simulated-venue.js';
+import { SimulatedVenue, type SimulatedVenueSettings } from '../venues/simulated-venue.js';
 import { PairRuntime, type RunMode } from './pair-runtime.js';
 
 export interface TradingSessionOptions {
@@ -15,12 +15,27 @@ export interface TradingSessionOptions {
   readonly logger: Logger;
   readonly instanceId: string;
   readonly mode: Exclude<RunMode, 'live'>;
+  /** Fill model and latencies of the simulated venues (simulated-venue.ts). Default: queue model, no latency. */
+  readonly venue?: SimulatedVenueSettings;
+  /**
+   * Backtests: moves virtual time forward (VirtualClock.advanceTo), so the
+   * session can step through the venues' delayed actions. Without it (paper
+   * trading on the wall clock) time moves by itself.
+   */
+  readonly advanceClock?: (time: number) => void;
 }
 
 /**
  * Replayed market data in, pair actors trading on simulated venues out. The
  * same session runs backtests (virtual clock, as fast as possible) and paper
  * trading (wall clock, paced). A pair starts on its first market event.
+ *
+ * With order latency a pair waits for the venue's reply, which comes only when
+ * the clock reaches it; so "settled" means every pair is idle or waiting for
+ * the venue, and in backtests `advanceTo` steps virtual time through every
+ * delayed venue action (an order taking effect, a reply, a delayed delivery)
+ * up to the next data time, settling at each, so the pairs react at the time
+ * they would have.
  */
 export class TradingSession {
   private readonly venues = new Map<string, SimulatedVenue>();
@@ -49,16 +64,87 @@ export class TradingSession {
     await this.drain();
   }
 
+  /** Resolves once every pair has handled what it was given, or is waiting for a reply from its venue. */
   async drain(): Promise<void> {
-    for (const pair of this.pairs.values()) await pair.drain();
+    for (const [key, pair] of this.pairs) await this.settled(key, pair.drain());
+  }
+
+  /**
+   * Backtests: move virtual time to `time`, stopping at every delayed venue
+   * action due on the way and letting the pairs react there. Without
+   * `advanceClock` it only drains.
+   */
+  async advanceTo(time: number): Promise<void> {
+    const advance = this.opts.advanceClock;
+    if (advance) {
+      for (let due = this.nextDue(); due !== undefined && due <= time; due = this.nextDue()) {
+        advance(due);
+        await this.drain();
+      }
+      advance(time);
+    }
+    await this.drain();
   }
 
   /** Stop every pair: cancel its orders, record the stop. Nothing is sent afterwards. */
   async stop(reason: string): Promise<void> {
     this.stopping = true;
     await this.drain();
-    for (const pair of this.pairs.values()) await pair.stop(reason);
+    for (const pair of this.pairs.values()) await this.untilDone(pair.stop(reason));
     for (const venue of this.venues.values()) venue.close();
+  }
+
+  /** Clock time of the next delayed action of any venue. */
+  private nextDue(): number | undefined {
+    let next: number | undefined;
+    for (const venue of this.venues.values()) {
+      const due = venue.nextDue();
+      if (due !== undefined && (next === undefined || due < next)) next = due;
+    }
+    return next;
+  }
+
+  /**
+   * Waits for `work` of one pair, or until that pair waits for a reply from its
+   * venue: only the clock can bring the reply, so waiting longer would never
+   * end in a backtest. Whatever the pair can still do without the reply (a
+   * runtime that keeps handling inputs while a call is out) is let finish
+   * first: with an in-process store (memory, SQLite) it completes within one
+   * macrotask turn.
+   */
+  private async settled(key: string, work: Promise<void>): Promise<void> {
+    const [venueId = '', symbol = ''] = splitKey(key);
+    const venue = this.venues.get(venueId);
+    if (!venue || venue.orderLatencyMs === 0) return work;
+    let done = false;
+    const tracked = work.then(() => {
+      done = true;
+    });
+    const blocked = venue.blocked(symbol);
+    try {
+      await Promise.race([tracked, blocked.promise]);
+    } finally {
+      blocked.dispose();
+    }
+    if (!done) await macrotaskTurn();
+  }
+
+  /** Waits for `done`, moving virtual time through the venues' delayed actions while it depends on them. */
+  private async untilDone(done: Promise<void>): Promise<void> {
+    const advance = this.opts.advanceClock;
+    if (!advance) return done;
+    let finished = false;
+    void done.then(() => {
+      finished = true;
+    });
+    for (;;) {
+      await this.drain();
+      await Promise.resolve();
+      if (finished) return;
+      const due = this.nextDue();
+      if (due === undefined) return done;
+      advance(due);
+    }
   }
 
   /** Per-pair summaries, keyed exactly as a replay of the log keys them. */
@@ -85,7 +171,7 @@ export class TradingSession {
     const resolved = resolvePair(this.opts.config, venueId, symbol);
     let venue = this.venues.get(venueId);
     if (!venue) {
-      venue = new SimulatedVenue({ id: venueId, markets: [resolved.market], clock: this.opts.clock });
+      venue = new SimulatedVenue({ ...this.opts.venue, id: venueId, markets: [resolved.market], clock: this.opts.clock });
       this.venues.set(venueId, venue);
     } else {
       venue.addMarket(resolved.market);
@@ -99,7 +185,16 @@ export class TradingSession {
       instanceId: this.opts.instanceId,
       mode: this.opts.mode,
     });
-    this.pairs.set(`${venueId}:${symbol}`, runtime);
-    await runtime.start();
+    const key = `${venueId}:${symbol}`;
+    this.pairs.set(key, runtime);
+    await this.settled(key, runtime.start());
   }
+}
+
+/** Resolves after every pending promise reaction has run (no time passes on any clock). */
+const macrotaskTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf(':');
+  return [key.slice(0, i), key.slice(i + 1)];
 }

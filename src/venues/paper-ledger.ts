@@ -16,10 +16,13 @@
  *   same clientOrderId (on any symbol), decimal strings, price and amount > 0,
  *   tick grid, lot grid, minimum notional, a book exists ('no market data').
  *   Then the model says whether the order crosses its book; a crossing
- *   post-only order is rejected ('post-only would cross'), any other order is
- *   accepted, and a crossing one takes liquidity as the model says. Acks are
- *   immediate. Cancels of an order that is not live on that symbol answer
- *   'unknown-order'.
+ *   post-only order is rejected ('post-only would cross'); then the model may
+ *   refuse it for its own reasons (optional `refuse`: self-trade prevention on
+ *   the simulated venue); any other order is accepted, a crossing one takes
+ *   liquidity as the model says, and the model is told if some of it rests
+ *   (optional `rested`: where it joins the queue). Acks are immediate here
+ *   (a venue that models latency calls the ledger when a request arrives).
+ *   Cancels of an order that is not live on that symbol answer 'unknown-order'.
  * - Fills and balances. A fill is booked on its order (a filled order leaves
  *   the book) and on the balances at once: base +/- amount, quote -/+ notional,
  *   minus the fee = notional x makerFee or takerFee of the market, in the
@@ -84,6 +87,13 @@ export interface PaperMatching<S> {
   onTrade(market: PaperMarket<S>, trade: TradeEvent): Fill[];
   /** Whether a valid new order at `price` crosses `book` (= market.book) and, if it does, how it takes liquidity; undefined if it does not cross. */
   crossing(market: PaperMarket<S>, book: BookEvent, side: Side, price: Decimal): Taker | undefined;
+  /**
+   * Optional: a model's own refusal of an order that passed validation and the
+   * post-only check (e.g. self-trade prevention), before it is accepted.
+   */
+  refuse?(market: PaperMarket<S>, request: OrderRequest, price: Decimal): { readonly reason: string; readonly category: VenueErrorCategory } | undefined;
+  /** Optional: an order was accepted and has taken what it crosses; called only if some of it still rests. */
+  rested?(market: PaperMarket<S>, order: PaperOrder): void;
 }
 
 export interface PaperLedgerOptions<S> {
@@ -292,6 +302,8 @@ export class PaperLedger<S> {
 
     const take = this.matching.crossing(m, m.book, request.side, price);
     if (take && request.postOnly) return reject('post-only would cross', 'post-only-would-cross');
+    const refusal = this.matching.refuse?.(m, request, price);
+    if (refusal) return reject(refusal.reason, refusal.category);
 
     const seq = ++this.orderCounter;
     const order: PaperOrder = {
@@ -309,6 +321,7 @@ export class PaperLedger<S> {
     m.orders.push(order);
     this.live.set(order.clientOrderId, order);
     take?.(order, fills);
+    if (this.matching.rested && remainingOf(order).gt(0)) this.matching.rested(m, order);
     return { clientOrderId: order.clientOrderId, status: 'accepted', venueOrderId: order.venueOrderId, ts };
   }
 

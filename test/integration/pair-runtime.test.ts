@@ -1,7 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
+import { VirtualClock } from '../../src/clock/clock.js';
+import { StrategyParamsSchema, type StrategyParamsInput } from '../../src/config/strategy-params.js';
+import { silentLogger } from '../../src/log/logger.js';
+import type { BookEvent, TradeEvent } from '../../src/market-data/market-event.js';
+import { PairRuntime } from '../../src/service/pair-runtime.js';
 import { MemoryEventStore } from '../../src/store/memory-event-store.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
-import { book, runtimeHarness, STREAM, T0, tempDbPath, trade } from './runtime-harness.js';
+import type { CancelResult, OpenOrder, OrderRequest, OrderResult, VenueErrorCategory } from '../../src/venues/venue.js';
+import { book, DuplicatingVenue, MARKET, runtimeHarness, STREAM, T0, tempDbPath, trade } from './runtime-harness.js';
 
 describe('pair runtime: commit, then act', () => {
   it('every order at the venue was recorded before it was sent, and the log agrees with the venue', async () => {
@@ -134,5 +140,181 @@ describe('pair runtime: safe states take the quotes off the venue', () => {
     await h.feed(book(T0 + 300, 60_000, 60_000.01));
     expect(h.runtime.state.state).toBe('quoting');
     expect((await h.venue.fetchOpenOrders('BTCUSDT')).length).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * Test double at the venue boundary: the simulated venue, plus what a live
+ * exchange does that it does not — connection failures, refusals for lack of
+ * funds, cancels that never get an answer.
+ */
+class TroubledVenue extends DuplicatingVenue {
+  down = false;
+  refuseBuys: VenueErrorCategory | null = null;
+  cancelsHang = false;
+  cancelAllCalls = 0;
+  readonly sent: { at: number; ids: string[] }[] = [];
+
+  constructor(private readonly vclock: VirtualClock) {
+    super({ id: 'binance', markets: [MARKET], clock: vclock });
+  }
+  private refusal(o: OrderRequest, category: VenueErrorCategory, reason: string): OrderResult {
+    const action = category === 'network' ? 'pause-and-cancel-on-reconnect' : category === 'insufficient-funds' ? 'reduce-size-or-pause' : 'reject';
+    return { clientOrderId: o.clientOrderId, status: 'rejected', reason, category, action, ts: this.vclock.now() };
+  }
+  override async placeOrders(orders: readonly OrderRequest[]): Promise<readonly OrderResult[]> {
+    this.sent.push({ at: this.vclock.now(), ids: orders.map((o) => o.clientOrderId) });
+    if (this.down) return orders.map((o) => this.refusal(o, 'network', 'ETIMEDOUT'));
+    const refuse = this.refuseBuys;
+    if (!refuse) return super.placeOrders(orders);
+    const accepted = await super.placeOrders(orders.filter((o) => o.side !== 'buy'));
+    return orders.map((o) => (o.side === 'buy' ? this.refusal(o, refuse, 'Account has insufficient balance') : accepted.find((r) => r.clientOrderId === o.clientOrderId)!));
+  }
+  override cancelOrders(symbol: string, ids: readonly string[]): Promise<readonly CancelResult[]> {
+    if (this.down) return Promise.reject(Object.assign(new Error('ECONNRESET'), { category: 'network', action: 'pause-and-cancel-on-reconnect' }));
+    if (this.cancelsHang) return new Promise(() => undefined);
+    return super.cancelOrders(symbol, ids);
+  }
+  override cancelAll(symbol: string): Promise<readonly CancelResult[]> {
+    this.cancelAllCalls += 1;
+    return super.cancelAll(symbol);
+  }
+  override fetchOpenOrders(symbol: string): Promise<readonly OpenOrder[]> {
+    if (this.down) return Promise.reject(new Error('ECONNRESET'));
+    return super.fetchOpenOrders(symbol);
+  }
+  /** What the matching engine holds, reachable or not (the test's view, not the pair's). */
+  peekOpenOrders(symbol: string): Promise<readonly OpenOrder[]> {
+    return super.fetchOpenOrders(symbol);
+  }
+}
+
+function troubledHarness(store: MemoryEventStore, params: StrategyParamsInput = {}) {
+  const clock = new VirtualClock(T0);
+  const venue = new TroubledVenue(clock);
+  const runtime = new PairRuntime({
+    pairId: 'binance-BTC_USDT',
+    stream: STREAM,
+    market: MARKET,
+    params: StrategyParamsSchema.parse(params),
+    store,
+    venue,
+    clock,
+    logger: silentLogger(),
+    instanceId: 'it',
+    mode: 'backtest',
+  });
+  const feed = async (event: BookEvent | TradeEvent) => {
+    clock.advanceTo(event.ts);
+    await runtime.drain();
+    venue.onMarketEvent(event);
+    await runtime.drain();
+  };
+  const logAgreesWithVenue = async () => {
+    const atVenue = (await venue.peekOpenOrders('BTCUSDT')).map((o) => o.clientOrderId).sort();
+    expect(atVenue).toEqual([...runtime.state.openOrders.keys()].sort());
+  };
+  return { clock, venue, runtime, feed, logAgreesWithVenue };
+}
+
+describe('pair runtime: the order manager in production wiring', () => {
+  it('a venue that stops answering pauses the pair (venue-unavailable); once it answers, everything is cancelled and the pair resumes by itself', async () => {
+    const store = new MemoryEventStore();
+    const h = troubledHarness(store);
+    await h.runtime.start();
+    await h.feed(book(T0 + 100, 60_000, 60_000.01));
+    const before = [...h.runtime.state.openOrders.keys()];
+    expect(before.length).toBeGreaterThan(0);
+
+    h.venue.down = true;
+    await h.feed(book(T0 + 400, 60_020, 60_020.01)); // requote: the cancels fail
+    expect(h.runtime.state.state).toBe('paused');
+    const paused = (await store.readStream(STREAM)).filter((e) => e.type === 'Paused').at(-1);
+    expect(paused?.type === 'Paused' && paused.data.reason).toBe('venue-unavailable');
+    // The cancels could not go out: these orders are still open, in the log and at the venue.
+    const stranded = [...h.runtime.state.openOrders.keys()];
+    expect(stranded.length).toBeGreaterThan(0);
+    expect(stranded.every((id) => before.includes(id))).toBe(true);
+    await h.logAgreesWithVenue();
+    const sentWhileDown = h.venue.sent.length;
+    for (let t = T0 + 700; t <= T0 + 4_000; t += 300) await h.feed(book(t, 60_020, 60_020.01));
+    expect(h.runtime.state.state).toBe('paused');
+    expect(h.venue.sent.length).toBe(sentWhileDown); // nothing placed while the venue is down
+
+    h.venue.down = false;
+    for (let t = T0 + 4_300; t <= T0 + 12_000; t += 300) await h.feed(book(t, 60_020, 60_020.01));
+    expect(h.runtime.state.state).toBe('quoting');
+    const events = await store.readStream(STREAM);
+    const types = events.map((e) => e.type);
+    const resumed = events.findIndex((e) => e.type === 'Resumed');
+    expect(resumed).toBeGreaterThan(types.indexOf('Paused'));
+    expect(events[resumed]?.type === 'Resumed' && events[resumed]?.data.reason).toBe('venue-unavailable');
+    // Every order left from before the outage was cancelled once the venue answered, before the pair resumed.
+    for (const id of stranded) {
+      const cancelled = events.findIndex((e) => e.type === 'OrderCancelled' && e.data.clientOrderId === id);
+      expect(cancelled).toBeGreaterThan(types.indexOf('Paused'));
+      expect(cancelled).toBeLessThan(resumed);
+    }
+    expect(events.some((e) => e.type === 'OrderPlaced' && e.revision > resumed)).toBe(true);
+    await h.logAgreesWithVenue();
+    await h.runtime.stop('test over');
+    expect(await h.venue.fetchOpenOrders('BTCUSDT')).toHaveLength(0);
+  });
+
+  it('a refusal for lack of funds pauses the pair (insufficient-funds) and takes its other orders off; it stays paused', async () => {
+    const store = new MemoryEventStore();
+    const h = troubledHarness(store);
+    h.venue.refuseBuys = 'insufficient-funds';
+    await h.runtime.start();
+    await h.feed(book(T0 + 100, 60_000, 60_000.01));
+    expect(h.runtime.state.state).toBe('paused');
+    const events = await store.readStream(STREAM);
+    expect(events.filter((e) => e.type === 'OrderRejected').every((e) => e.type === 'OrderRejected' && e.data.category === 'insufficient-funds')).toBe(true);
+    const paused = events.find((e) => e.type === 'Paused');
+    expect(paused?.type === 'Paused' && paused.data.reason).toBe('insufficient-funds');
+    expect(await h.venue.fetchOpenOrders('BTCUSDT')).toHaveLength(0);
+    for (let t = T0 + 400; t <= T0 + 5_000; t += 300) await h.feed(book(t, 60_000, 60_000.01));
+    expect(h.runtime.state.state).toBe('paused');
+    await h.logAgreesWithVenue();
+  });
+
+  it('placements beyond the pair rate limit are deferred on the clock, recorded only when sent; the log agrees with the venue throughout', async () => {
+    const store = new MemoryEventStore();
+    const h = troubledHarness(store, { orders: { pairOrderBurst: 2, pairOrdersPerSecond: 1 } });
+    await h.runtime.start();
+    await h.feed(book(T0 + 100, 60_000, 60_000.01));
+    expect(h.venue.sent.flatMap((s) => s.ids)).toHaveLength(2);
+    expect((await store.readStream(STREAM)).filter((e) => e.type === 'OrderPlaced')).toHaveLength(2);
+    await h.logAgreesWithVenue();
+    for (let t = T0 + 400; t <= T0 + 2_200; t += 300) {
+      await h.feed(book(t, 60_000, 60_000.01));
+      await h.logAgreesWithVenue();
+    }
+    expect(h.venue.sent.flatMap((s) => s.ids)).toHaveLength(4);
+    const times = h.venue.sent.flatMap((s) => s.ids.map(() => s.at));
+    for (let i = 0; i < times.length; i++) expect(times.filter((t) => t >= times[i]! && t < times[i]! + 1_000).length).toBeLessThanOrEqual(3);
+  });
+
+  it('on stop, cancels the venue does not confirm within stopTimeoutMs are recorded loudly (RiskLimitBreached) and left open in the log; nothing is sent after the stop', async () => {
+    const store = new MemoryEventStore();
+    const h = troubledHarness(store, { orders: { stopTimeoutMs: 3_000 } });
+    await h.runtime.start();
+    await h.feed(book(T0 + 100, 60_000, 60_000.01));
+    const open = h.runtime.state.openOrders.size;
+    expect(open).toBeGreaterThan(0);
+    h.venue.cancelsHang = true;
+    const sent = h.venue.sent.length;
+    const stopping = h.runtime.stop('test over');
+    await new Promise((r) => setImmediate(r));
+    h.clock.advanceTo(T0 + 100 + 3_000);
+    await stopping;
+    const events = await store.readStream(STREAM);
+    const breach = events.find((e) => e.type === 'RiskLimitBreached');
+    expect(breach?.type === 'RiskLimitBreached' && breach.data).toMatchObject({ limit: 'stop-cancel-confirmation', threshold: '3000 ms' });
+    const last = events.at(-1);
+    expect(last?.type === 'PairStopped' && last.data.openOrders).toBe(open);
+    expect(h.venue.cancelAllCalls).toBe(1);
+    h.clock.advanceTo(T0 + 120_000);
+    expect(h.venue.sent.length).toBe(sent);
   });
 });

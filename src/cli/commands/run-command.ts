@@ -6,6 +6,7 @@ import { createLogger } from '../../log/logger.js';
 import { runPaper } from '../../service/paper-runner.js';
 import { openEventStore } from '../../store/store-url.js';
 import { parsePositiveNumber } from '../errors.js';
+import { describeVenueSettings, parseVenueSettings } from './backtest-command.js';
 import { BUNDLED_RECORDING, DEFAULT_SERVICE_STORE } from '../project-paths.js';
 import { printPairTable } from '../print-summary.js';
 
@@ -16,12 +17,17 @@ export interface RunCommandOptions {
   readonly duration?: string;
   readonly speed?: string;
   readonly logLevel?: string;
+  /** `queue` (default) or `through`. */
+  readonly fillModel?: string;
+  /** `<order-ms>[,<feed-ms>]`, default `0,0`. */
+  readonly latency?: string;
 }
 
 /** The service: paper trading on a replayed recording, in wall-clock time, until Ctrl-C or --duration. */
 export async function runCommand(opts: RunCommandOptions): Promise<void> {
   const durationS = opts.duration === undefined ? undefined : parsePositiveNumber(opts.duration, '--duration');
   const speed = opts.speed === undefined ? 1 : parsePositiveNumber(opts.speed, '--speed');
+  const venue = parseVenueSettings(opts);
   const logger = createLogger({ level: opts.logLevel });
   const config = await loadEngineConfig(opts.config);
   const storeUrl = opts.store ?? DEFAULT_SERVICE_STORE;
@@ -41,9 +47,9 @@ export async function runCommand(opts: RunCommandOptions): Promise<void> {
   process.on('SIGTERM', onSigterm);
   const durationTimer = durationS === undefined ? undefined : setTimeout(stopOn(`--duration ${durationS}s elapsed`), durationS * 1000);
 
-  logger.info({ mode: 'paper', data: dataPath, store: storeUrl, instanceId, durationS, speed }, 'market maker starting');
+  logger.info({ mode: 'paper', data: dataPath, store: storeUrl, instanceId, durationS, speed, venue: describeVenueSettings(venue) }, 'market maker starting');
   try {
-    const result = await runPaper({ dataPath, store, config, logger, clock: new WallClock(), instanceId, speed, signal: controller.signal });
+    const result = await runPaper({ dataPath, store, config, logger, clock: new WallClock(), instanceId, speed, signal: controller.signal, venue });
     process.stdout.write(`\nsession ${instanceId}: ${result.events} market events${result.recordingExhausted ? ' (recording exhausted)' : ''}\n`);
     printPairTable(result.pairs);
   } finally {

@@ -10,7 +10,10 @@ type Step =
   | { kind: 'problem'; dtMs: number }
   | { kind: 'recovered'; dtMs: number }
   | { kind: 'pause'; dtMs: number }
-  | { kind: 'resume'; dtMs: number };
+  | { kind: 'resume'; dtMs: number }
+  | { kind: 'venue-down'; dtMs: number }
+  | { kind: 'venue-up'; dtMs: number }
+  | { kind: 'venue-refused'; dtMs: number; reason: 'insufficient-funds' | 'venue-error' };
 
 const dt = fc.integer({ min: 0, max: 12_000 });
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -21,6 +24,9 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('recovered' as const), dtMs: dt }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('pause' as const), dtMs: dt }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('resume' as const), dtMs: dt }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('venue-down' as const), dtMs: dt }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('venue-up' as const), dtMs: dt }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('venue-refused' as const), dtMs: dt, reason: fc.constantFrom<'insufficient-funds' | 'venue-error'>('insufficient-funds', 'venue-error') }) },
 );
 
 const QUOTING_STATES = new Set(['quoting', 'liquidating']);
@@ -58,6 +64,15 @@ describe('pair machine invariants over random input sequences', () => {
               break;
             case 'resume':
               event = { type: 'OPERATOR_RESUME', ts, identity: 'prop', reason: 'random' };
+              break;
+            case 'venue-down':
+              event = { type: 'VENUE_DOWN', ts, detail: 'random' };
+              break;
+            case 'venue-up':
+              event = { type: 'VENUE_UP', ts, detail: 'random' };
+              break;
+            case 'venue-refused':
+              event = { type: 'VENUE_REFUSED', ts, reason: s.reason, detail: 'random' };
               break;
           }
           const before = h.state();

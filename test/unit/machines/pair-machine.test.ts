@@ -288,3 +288,98 @@ describe('pair machine: stopped', () => {
     }
   });
 });
+
+describe('pair machine: the venue (order manager signals)', () => {
+  it('quoting, shock-cooldown and liquidating -> paused (venue-unavailable) on VENUE_DOWN, with the detail and since', () => {
+    const setups: Array<[string, () => ReturnType<typeof pairHarness>]> = [
+      ['quoting', () => { const h = pairHarness(); h.start(); h.book(T0, 60_000, 60_000.02); return h; }],
+      ['shock-cooldown', () => { const h = pairHarness(); h.start(); h.book(T0, 60_000, 60_000.02); h.book(T0 + 1, 62_000, 62_000.02); return h; }],
+      ['liquidating', () => { const h = pairHarness({ position: '0.09' }); h.start(); h.book(T0, 60_000, 60_000.02); return h; }],
+    ];
+    for (const [from, make] of setups) {
+      const h = make();
+      expect(h.state()).toBe(from);
+      h.send({ type: 'VENUE_DOWN', ts: T0 + 100, detail: 'network: ETIMEDOUT' });
+      expect(h.state()).toBe('paused');
+      expect(h.last('Paused')?.data).toEqual({ from, to: 'paused', reason: 'venue-unavailable', detail: 'network: ETIMEDOUT', numbers: { since: T0 + 100 } });
+    }
+  });
+
+  it('paused (venue-unavailable) -> quoting by itself on VENUE_UP, and quotes afresh', () => {
+    const h = pairHarness();
+    h.start();
+    h.book(T0 + 100, 60_000, 60_000.02);
+    h.send({ type: 'VENUE_DOWN', ts: T0 + 200, detail: 'network' });
+    h.book(T0 + 300, 60_000, 60_000.02);
+    expect(h.state()).toBe('paused');
+    h.clear();
+    h.send({ type: 'VENUE_UP', ts: T0 + 400, detail: 'everything cancelled' });
+    expect(h.state()).toBe('quoting');
+    expect(h.types()).toEqual(['Resumed', 'QuoteDecided']);
+    expect(h.last('Resumed')?.data).toMatchObject({ from: 'paused', to: 'quoting', reason: 'venue-unavailable' });
+  });
+
+  it('a venue down while paused for a stale feed blocks the auto-resume until VENUE_UP', () => {
+    const h = pairHarness();
+    h.start();
+    h.book(T0 + 100, 60_000, 60_000.02);
+    h.heartbeat(T0 + 6_000);
+    expect(h.last('Paused')?.data.reason).toBe('feed-stale');
+    h.send({ type: 'VENUE_DOWN', ts: T0 + 6_100, detail: 'network' });
+    expect(h.types().filter((t) => t === 'Paused')).toHaveLength(1);
+    h.book(T0 + 7_000, 60_000, 60_000.02);
+    expect(h.state()).toBe('paused');
+    h.send({ type: 'VENUE_UP', ts: T0 + 8_000, detail: 'ok' });
+    expect(h.state()).toBe('quoting');
+    expect(h.last('Resumed')?.data.reason).toBe('feed-stale');
+  });
+
+  it('an operator resume is refused while the venue is down, and recorded; VENUE_UP then resumes', () => {
+    const h = pairHarness();
+    h.start();
+    h.book(T0 + 100, 60_000, 60_000.02);
+    h.send({ type: 'OPERATOR_PAUSE', ts: T0 + 200, identity: 'bob', reason: 'news' });
+    h.send({ type: 'VENUE_DOWN', ts: T0 + 300, detail: 'network' });
+    h.send({ type: 'OPERATOR_RESUME', ts: T0 + 400, identity: 'bob', reason: 'go' });
+    expect(h.state()).toBe('paused');
+    expect(h.last('RiskLimitBreached')?.data).toMatchObject({ limit: 'venue-health', value: 'venue-unavailable', action: 'resume by bob refused' });
+    h.send({ type: 'VENUE_UP', ts: T0 + 500, detail: 'ok' });
+    expect(h.state()).toBe('quoting');
+  });
+
+  it('starting -> paused when the venue went down before START', () => {
+    const h = pairHarness();
+    h.send({ type: 'VENUE_DOWN', ts: T0, detail: 'network' });
+    h.start(T0 + 1);
+    expect(h.state()).toBe('paused');
+    expect(h.last('Paused')?.data).toMatchObject({ from: 'starting', reason: 'venue-unavailable', detail: 'network', numbers: { since: T0 } });
+    h.book(T0 + 2, 60_000, 60_000.02);
+    h.send({ type: 'VENUE_UP', ts: T0 + 3, detail: 'ok' });
+    expect(h.state()).toBe('quoting');
+  });
+
+  it('VENUE_REFUSED pauses for insufficient funds or a venue error; neither clears by itself, an operator resume does', () => {
+    for (const reason of ['insufficient-funds', 'venue-error'] as const) {
+      const h = pairHarness();
+      h.start();
+      h.book(T0 + 100, 60_000, 60_000.02);
+      h.send({ type: 'VENUE_REFUSED', ts: T0 + 200, reason, detail: `order x: ${reason}` });
+      expect(h.state()).toBe('paused');
+      expect(h.last('Paused')?.data).toMatchObject({ from: 'quoting', reason, detail: `order x: ${reason}` });
+      h.book(T0 + 300, 60_000, 60_000.02);
+      h.send({ type: 'VENUE_UP', ts: T0 + 400, detail: 'ok' });
+      expect(h.state()).toBe('paused');
+      h.send({ type: 'OPERATOR_RESUME', ts: T0 + 500, identity: 'alice', reason: 'topped up' });
+      expect(h.state()).toBe('quoting');
+    }
+  });
+
+  it('VENUE_REFUSED while already paused changes nothing', () => {
+    const h = pairHarness();
+    h.start();
+    h.send({ type: 'OPERATOR_PAUSE', ts: T0 + 1, identity: 'bob', reason: 'news' });
+    h.send({ type: 'VENUE_REFUSED', ts: T0 + 2, reason: 'insufficient-funds', detail: 'x' });
+    expect(h.types().filter((t) => t === 'Paused')).toHaveLength(1);
+    expect(h.errors).toEqual([]);
+  });
+});

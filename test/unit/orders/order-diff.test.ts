@@ -84,6 +84,55 @@ describe('diffOrders', () => {
     expect(ids(a.cancel)).toEqual(['b5', 's1', 's9']);
   });
 
+  // ---- age rules ----
+
+  const rules = (now: number, over: Partial<{ maxOrderAgeMs: number; minOrderLifetimeMs: number; bestBid: string; bestAsk: string }> = {}) => ({
+    now,
+    maxOrderAgeMs: 10_000,
+    minOrderLifetimeMs: 1_000,
+    ...over,
+  });
+  const aged = (o: WorkingOrder, placedAt: number): WorkingOrder => ({ ...o, placedAt });
+
+  it('replaces an order at least maxOrderAgeMs old even within tolerance, and says when a kept one expires', () => {
+    const wanted = { bids: [q(0, '100', '1'), q(1, '99', '1')], asks: [] };
+    const diff = diffOrders(wanted, [aged(w('old', 'buy', 0, '100', '1'), 0), aged(w('new', 'buy', 1, '99', '1'), 5_000)], TOL, rules(10_000));
+    expect(ids(diff.keep)).toEqual(['new']);
+    expect(ids(diff.cancel)).toEqual(['old']);
+    expect(diff.reasons.get('old')).toBe('max-age');
+    expect(diff.place).toEqual([{ side: 'buy', level: 0, price: '100', amount: '1' }]);
+    expect(diff.reviewAt).toBe(15_000);
+  });
+
+  it('holds an order younger than minOrderLifetimeMs instead of cancelling it, and does not place its level until it comes of age', () => {
+    const wanted = { bids: [q(0, '90', '1')], asks: [] };
+    const working = [aged(w('young', 'buy', 0, '100', '1'), 9_500), aged(w('gone', 'buy', 3, '97', '1'), 9_800)];
+    const diff = diffOrders(wanted, working, TOL, rules(10_000));
+    expect(ids(diff.hold)).toEqual(['young', 'gone']);
+    expect(diff.cancel).toEqual([]);
+    expect(diff.place).toEqual([]);
+    expect(diff.reviewAt).toBe(10_500);
+    const later = diffOrders(wanted, working, TOL, rules(10_800));
+    expect(ids(later.hold)).toEqual([]);
+    expect(ids(later.cancel)).toEqual(['young', 'gone']);
+    expect(later.place).toEqual([{ side: 'buy', level: 0, price: '90', amount: '1' }]);
+  });
+
+  it('cancels a young order that would cross the book or our own wanted opposite ladder', () => {
+    const byBook = diffOrders({ bids: [q(0, '95', '1')], asks: [] }, [aged(w('b', 'buy', 0, '100', '1'), 9_900)], TOL, rules(10_000, { bestBid: '99.5', bestAsk: '100' }));
+    expect(ids(byBook.cancel)).toEqual(['b']);
+    expect(byBook.reasons.get('b')).toBe('would-cross');
+    const bySelf = diffOrders({ bids: [q(0, '95', '1')], asks: [q(0, '99.99', '1')] }, [aged(w('b', 'buy', 0, '100', '1'), 9_900)], TOL, rules(10_000, { bestBid: '90', bestAsk: '110' }));
+    expect(bySelf.reasons.get('b')).toBe('would-cross');
+    expect(bySelf.place.map((p) => `${p.side}:${p.level}`)).toEqual(['buy:0', 'sell:0']);
+  });
+
+  it('orders without a placement time are left to tolerance alone', () => {
+    const diff = diffOrders({ bids: [q(0, '100', '1')], asks: [] }, [w('x', 'buy', 0, '100', '1')], TOL, rules(1e12));
+    expect(ids(diff.keep)).toEqual(['x']);
+    expect(diff.reviewAt).toBeNull();
+  });
+
   // ---- property ----
 
   const price = fc.integer({ min: 9_000, max: 11_000 }).map((c) => (c / 100).toFixed(2));

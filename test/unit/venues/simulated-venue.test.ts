@@ -4,7 +4,7 @@ import { VirtualClock } from '../../../src/clock/clock.js';
 import { D, toDecimalString } from '../../../src/core/decimal.js';
 import type { Side } from '../../../src/core/types.js';
 import type { BookEvent, MarketEvent, TradeEvent } from '../../../src/market-data/market-event.js';
-import { SimulatedVenue } from '../../../src/venues/simulated-venue.js';
+import { SimulatedVenue, type FillModel, type SimulatedVenueSettings } from '../../../src/venues/simulated-venue.js';
 import type { Fill, MarketSpec, OrderRequest, OrderResult } from '../../../src/venues/venue.js';
 
 const SYMBOL = 'BTCUSDT';
@@ -42,9 +42,9 @@ function order(clientOrderId: string, side: Side, price: string, amount: string,
   return { clientOrderId, symbol: SYMBOL, side, price, amount, postOnly, reduceOnly: false };
 }
 
-function setup(spec: Partial<MarketSpec> = {}, balances?: Record<string, string>) {
+function setup(spec: Partial<MarketSpec> = {}, balances?: Record<string, string>, settings: SimulatedVenueSettings = {}) {
   const clock = new VirtualClock(1_000);
-  const venue = new SimulatedVenue({ id: 'sim', markets: [{ ...SPEC, ...spec }], clock, ...(balances ? { balances } : {}) });
+  const venue = new SimulatedVenue({ ...settings, id: 'sim', markets: [{ ...SPEC, ...spec }], clock, ...(balances ? { balances } : {}) });
   const fills: Fill[] = [];
   venue.watchFills(SYMBOL).subscribe((f) => fills.push(f));
   return { clock, venue, fills };
@@ -65,33 +65,47 @@ async function rejection(venue: SimulatedVenue, req: OrderRequest): Promise<stri
   return result.reason;
 }
 
-describe('SimulatedVenue: trade-through matching', () => {
-  it('fills a bid on a sell print strictly below it, not on a print at its price', async () => {
+describe('SimulatedVenue: prints at and through our price', () => {
+  it('fills a bid on a sell print through it, and on a print at its price once nothing is ahead (an empty level)', async () => {
     const { venue, fills } = setup();
     venue.onMarketEvent(QUIET());
-    await placeOk(venue, order('b1', 'buy', '100.5', '0.1'));
+    await placeOk(venue, order('b1', 'buy', '100.5', '0.2'));
 
-    venue.onMarketEvent(trade(100.5, 1, 'sell'));
     venue.onMarketEvent(trade(100.3, 1, 'buy')); // wrong aggressor
+    venue.onMarketEvent(trade(100.6, 1, 'sell')); // above our bid: not ours
     expect(fills).toEqual([]);
 
-    venue.onMarketEvent(trade(100.4, 1, 'sell'));
+    venue.onMarketEvent(trade(100.4, 0.1, 'sell'));
     expect(fills).toHaveLength(1);
     expect(fills[0]).toMatchObject({
       clientOrderId: 'b1', venueOrderId: 'sim-1', tradeId: 'sim-t-1', side: 'buy',
-      price: '100.5', amount: '0.1', liquidity: 'maker', remaining: '0', feeCurrency: 'USDT',
+      price: '100.5', amount: '0.1', liquidity: 'maker', remaining: '0.1', feeCurrency: 'USDT',
     });
+    // 100.5 had no displayed level: nothing is ahead of us there.
+    venue.onMarketEvent(trade(100.5, 1, 'sell'));
+    expect(fills.map((f) => [f.amount, f.remaining])).toEqual([['0.1', '0.1'], ['0.1', '0']]);
     expect(await venue.fetchOpenOrders(SYMBOL)).toEqual([]);
   });
 
-  it('fills an ask on a buy print strictly above it, not at its price', async () => {
+  it('fills an ask on a buy print above it; a print at its price waits for the queue ahead', async () => {
     const { venue, fills } = setup();
     venue.onMarketEvent(QUIET());
-    await placeOk(venue, order('a1', 'sell', '100.6', '0.2'));
-    venue.onMarketEvent(trade(100.6, 1, 'buy'));
+    await placeOk(venue, order('a1', 'sell', '101.1', '0.2')); // behind 5 displayed at 101.1
+    venue.onMarketEvent(trade(101.1, 4.9, 'buy'));
     expect(fills).toEqual([]);
-    venue.onMarketEvent(trade(100.7, 0.05, 'buy'));
-    expect(fills.map((f) => [f.side, f.price, f.amount, f.remaining])).toEqual([['sell', '100.6', '0.05', '0.15']]);
+    venue.onMarketEvent(trade(101.2, 0.05, 'buy'));
+    expect(fills.map((f) => [f.side, f.price, f.amount, f.remaining])).toEqual([['sell', '101.1', '0.05', '0.15']]);
+  });
+
+  it('the through model fills on any print at or through our price, queue or not', async () => {
+    const { venue, fills } = setup({}, undefined, { fillModel: 'through' });
+    expect(venue.fillModel).toBe('through');
+    venue.onMarketEvent(QUIET());
+    await placeOk(venue, order('a1', 'sell', '101.1', '0.2')); // 5 displayed at 101.1: ignored
+    venue.onMarketEvent(trade(101.1, 0.05, 'buy'));
+    venue.onMarketEvent(trade(101.0, 1, 'buy')); // below our ask: not ours
+    venue.onMarketEvent(trade(101.3, 0.1, 'buy'));
+    expect(fills.map((f) => [f.amount, f.remaining])).toEqual([['0.05', '0.15'], ['0.1', '0.05']]);
   });
 
   it('shares one print across orders best price first, then oldest first', async () => {
@@ -170,6 +184,7 @@ describe('SimulatedVenue: placing orders', () => {
     expect(await rejection(venue, order('b', 'buy', '101', '0.1'))).toBe('post-only would cross');
     expect(await rejection(venue, order('s', 'sell', '100', '0.1'))).toBe('post-only would cross');
     await placeOk(venue, order('b2', 'buy', '100.9', '0.1'));
+    await venue.cancelOrders(SYMBOL, ['b2']); // else s2 would cross our own bid (self-trade prevention)
     await placeOk(venue, order('s2', 'sell', '100.1', '0.1'));
   });
 
@@ -209,6 +224,19 @@ describe('SimulatedVenue: placing orders', () => {
     await placeOk(rebate.venue, order('m', 'sell', '100.8', '0.5'));
     rebate.venue.onMarketEvent(trade(100.9, 2, 'buy'));
     expect(rebate.fills.map((f) => f.fee)).toEqual(['-0.0126']); // -(100.8 x 0.5 x 0.00025)
+    // The rebate is credited: quote = +50.4 notional + 0.0126.
+    expect((await rebate.venue.fetchBalances())['USDT']?.total).toBe('50.4126');
+  });
+
+  it('a negative taker fee is a rebate too, and a zero fee is zero', async () => {
+    const { venue, fills } = setup({ makerFee: '0', takerFee: '-0.0001' });
+    venue.onMarketEvent(QUIET());
+    await placeOk(venue, order('t', 'buy', '101', '0.1', false)); // takes 0.1 at 101
+    await placeOk(venue, order('m', 'sell', '102', '0.1'));
+    venue.onMarketEvent(trade(102.1, 1, 'buy'));
+    expect(fills.map((f) => [f.liquidity, f.fee])).toEqual([['taker', '-0.00101'], ['maker', '0']]);
+    // -10.1 + 0.00101 + 10.2 - 0
+    expect((await venue.fetchBalances())['USDT']?.total).toBe('0.10101');
   });
 
   it('rejects invalid orders with a clear reason', async () => {
@@ -237,6 +265,33 @@ describe('SimulatedVenue: placing orders', () => {
       { clientOrderId: 'a', status: 'accepted', venueOrderId: 'sim-1', ts: 2_000 },
       { clientOrderId: 'b', status: 'accepted', venueOrderId: 'sim-2', ts: 2_000 },
     ]);
+  });
+});
+
+describe('SimulatedVenue: self-trade prevention (expire taker)', () => {
+  it('refuses a new order that would cross one of our resting orders, and keeps the resting one', async () => {
+    const { venue, fills } = setup();
+    venue.onMarketEvent(QUIET());
+    await placeOk(venue, order('ask', 'sell', '100.8', '0.1'));
+    await placeOk(venue, order('bid', 'buy', '100.2', '0.1'));
+    const [cross] = await venue.placeOrders([order('b', 'buy', '100.9', '0.1', false)]);
+    expect(cross).toMatchObject({ status: 'rejected', category: 'invalid-order', action: 'reject' });
+    expect(cross?.status === 'rejected' && cross.reason).toBe('self-trade prevention (expire taker): would cross own sell order ask at 100.8');
+    // Even when it would also take the market's ask first: refused whole, nothing traded.
+    expect(await rejection(venue, order('b2', 'buy', '101', '0.1', false))).toMatch(/self-trade prevention.*ask at 100\.8/);
+    expect(await rejection(venue, order('b3', 'buy', '100.8', '0.1'))).toMatch(/self-trade prevention/);
+    expect(await rejection(venue, order('s', 'sell', '100.2', '0.1'))).toMatch(/own buy order bid at 100\.2/);
+    expect(fills).toEqual([]);
+    await placeOk(venue, order('b4', 'buy', '100.7', '0.1'));
+    await placeOk(venue, order('s2', 'sell', '100.9', '0.1'));
+    expect((await venue.fetchOpenOrders(SYMBOL)).map((o) => o.clientOrderId)).toEqual(['ask', 'bid', 'b4', 's2']);
+  });
+
+  it('a post-only order that would cross the market is still rejected as post-only first', async () => {
+    const { venue } = setup();
+    venue.onMarketEvent(QUIET());
+    await placeOk(venue, order('ask', 'sell', '100.8', '0.1'));
+    expect(await rejection(venue, order('b', 'buy', '101', '0.1'))).toBe('post-only would cross');
   });
 });
 
@@ -341,13 +396,13 @@ describe('SimulatedVenue: determinism and invariants', () => {
     fc.record({ kind: fc.constant('cancel' as const), index: fc.nat(20) }),
   );
 
-  it('property: an order never fills beyond its amount, and remaining = amount - filled', async () => {
+  it.each<FillModel>(['queue', 'through'])('property (%s): an order never fills beyond its amount, and remaining = amount - filled', async (fillModel) => {
     let runs = 0;
     let runsWithFills = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(action, { maxLength: 40 }), async (actions) => {
         // Tick 0.5 and lot 0.01 in floats that are exact in decimal: 100 + k/2, n/100.
-        const { venue, fills } = setup({ tickSize: '0.5', lotSize: '0.01', minNotional: '0' });
+        const { venue, fills } = setup({ tickSize: '0.5', lotSize: '0.01', minNotional: '0' }, undefined, { fillModel });
         const amounts = new Map<string, string>();
         let n = 0;
         runs++;
