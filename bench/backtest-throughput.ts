@@ -2,6 +2,7 @@ import { runBacktest } from '../src/backtest/backtest-runner.js';
 import { parseEngineConfig } from '../src/config/engine-config.js';
 import { silentLogger } from '../src/log/logger.js';
 import { recordedMarketEvents } from '../src/market-data/binance-recording.js';
+import { VENUE_BOOK_DEPTH } from '../src/venues/simulated-venue.js';
 import { MemoryEventStore } from '../src/store/memory-event-store.js';
 import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { medianSeconds, type Figure } from './measure.js';
@@ -14,7 +15,8 @@ export async function backtestThroughput(dataPath: string, runs: number): Promis
   let events = 0;
   const floor = await medianSeconds(runs, async () => {
     events = 0;
-    for await (const _ of recordedMarketEvents(dataPath)) events++;
+    // The same reader settings as the backtest (the venue reads deep books for its queue model).
+    for await (const _ of recordedMarketEvents(dataPath, { depth: VENUE_BOOK_DEPTH })) events++;
   });
   const floorRate = events / floor.median;
 
