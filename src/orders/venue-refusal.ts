@@ -15,7 +15,7 @@
  * carries `category` and `action` (the ccxt adapter's CcxtVenueError does);
  * any other throw is treated as `network`: the outcome is unknown.
  */
-import type { VenueErrorAction, VenueErrorCategory } from '../venues/venue.js';
+import { VENUE_ERROR_ACTIONS, VENUE_ERROR_CATEGORIES, type VenueErrorAction, type VenueErrorCategory } from '../venues/venue.js';
 
 export type Reaction =
   | { readonly kind: 'reject' }
@@ -38,21 +38,8 @@ export function reactionTo(action: VenueErrorAction): Reaction {
   }
 }
 
-const CATEGORIES = new Set<VenueErrorCategory>([
-  'validation',
-  'insufficient-funds',
-  'post-only-would-cross',
-  'invalid-order',
-  'unknown-order',
-  'duplicate-order',
-  'rate-limited',
-  'network',
-  'auth',
-  'not-supported',
-  'exchange-error',
-  'internal',
-]);
-const ACTIONS = new Set<VenueErrorAction>(['reject', 'reduce-size-or-pause', 'backoff', 'pause-and-cancel-on-reconnect', 'halt']);
+const CATEGORIES = new Set<VenueErrorCategory>(VENUE_ERROR_CATEGORIES);
+const ACTIONS = new Set<VenueErrorAction>(VENUE_ERROR_ACTIONS);
 
 /** A thrown error as a refusal: its own category and action when it carries them, else an unknown outcome (network). */
 export function refusalOf(err: unknown): { readonly category: VenueErrorCategory; readonly action: VenueErrorAction; readonly reason: string } {

@@ -61,6 +61,29 @@ export type VenueErrorCategory =
 
 export type VenueErrorAction = 'reject' | 'reduce-size-or-pause' | 'backoff' | 'pause-and-cancel-on-reconnect' | 'halt';
 
+/** Every category, for validation and exhaustive tests. */
+export const VENUE_ERROR_CATEGORIES = [
+  'validation',
+  'insufficient-funds',
+  'post-only-would-cross',
+  'invalid-order',
+  'unknown-order',
+  'duplicate-order',
+  'rate-limited',
+  'network',
+  'auth',
+  'not-supported',
+  'exchange-error',
+  'internal',
+] as const satisfies readonly VenueErrorCategory[];
+
+export const VENUE_ERROR_ACTIONS = ['reject', 'reduce-size-or-pause', 'backoff', 'pause-and-cancel-on-reconnect', 'halt'] as const satisfies readonly VenueErrorAction[];
+
+// Fails to compile if a category or action is added to the type but not to the list.
+type Missing<T, L extends readonly unknown[]> = Exclude<T, L[number]>;
+const exhaustive: [Missing<VenueErrorCategory, typeof VENUE_ERROR_CATEGORIES>, Missing<VenueErrorAction, typeof VENUE_ERROR_ACTIONS>] extends [never, never] ? true : never = true;
+void exhaustive;
+
 export type OrderResult =
   | { readonly clientOrderId: string; readonly status: 'accepted'; readonly venueOrderId: string; readonly ts: number }
   | {

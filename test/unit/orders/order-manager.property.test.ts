@@ -17,23 +17,10 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { StrategyParamsSchema } from '../../../src/config/strategy-params.js';
 import type { QuoteLevel } from '../../../src/strategy/quote-types.js';
-import type { VenueErrorCategory } from '../../../src/venues/venue.js';
+import { VENUE_ERROR_CATEGORIES, type VenueErrorCategory } from '../../../src/venues/venue.js';
 import { Host, ScriptedVenue, SteppingClock, T0, target, type PlaceAnswer } from './order-manager-harness.js';
 
-const CATEGORIES: readonly VenueErrorCategory[] = [
-  'validation',
-  'insufficient-funds',
-  'post-only-would-cross',
-  'invalid-order',
-  'unknown-order',
-  'duplicate-order',
-  'rate-limited',
-  'network',
-  'auth',
-  'not-supported',
-  'exchange-error',
-  'internal',
-];
+const CATEGORIES: readonly VenueErrorCategory[] = VENUE_ERROR_CATEGORIES;
 
 type Step =
   | { readonly kind: 'decide'; readonly pair: number; readonly move: number; readonly levels: number }

@@ -6,19 +6,10 @@ import type { BookEvent, MarketEvent, TradeEvent } from '../../../src/market-dat
 import { joinQueue, observeLevel, printAtLevel } from '../../../src/venues/queue-model.js';
 import { SimulatedVenue, type FillModel } from '../../../src/venues/simulated-venue.js';
 import type { Fill, MarketSpec, OrderRequest } from '../../../src/venues/venue.js';
+import { SIM_BTCUSDT } from '../../fixtures/markets.js';
 
 const SYMBOL = 'BTCUSDT';
-const SPEC: MarketSpec = {
-  venue: 'sim',
-  symbol: SYMBOL,
-  base: 'BTC',
-  quote: 'USDT',
-  tickSize: '0.1',
-  lotSize: '0.001',
-  minNotional: '5',
-  makerFee: '0.0001',
-  takerFee: '0.0005',
-};
+const SPEC: MarketSpec = SIM_BTCUSDT;
 
 let seq = 0;
 const book = (bids: Array<[number, number]>, asks: Array<[number, number]>): BookEvent => ({

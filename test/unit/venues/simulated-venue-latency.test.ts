@@ -5,19 +5,10 @@ import type { BookEvent, TradeEvent } from '../../../src/market-data/market-even
 import { DelayLine } from '../../../src/venues/delay-line.js';
 import { SimulatedVenue, type SimulatedVenueSettings } from '../../../src/venues/simulated-venue.js';
 import type { Fill, MarketSpec, OrderRequest } from '../../../src/venues/venue.js';
+import { SIM_BTCUSDT } from '../../fixtures/markets.js';
 
 const SYMBOL = 'BTCUSDT';
-const SPEC: MarketSpec = {
-  venue: 'sim',
-  symbol: SYMBOL,
-  base: 'BTC',
-  quote: 'USDT',
-  tickSize: '0.1',
-  lotSize: '0.001',
-  minNotional: '5',
-  makerFee: '0.0001',
-  takerFee: '0.0005',
-};
+const SPEC: MarketSpec = SIM_BTCUSDT;
 
 const book = (ts: number, bids: Array<[number, number]>, asks: Array<[number, number]>): BookEvent => ({
   kind: 'book',
