@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PositiveDecimalString } from '../../events/primitives.js';
+import { RiskParamsSchema, ToxicityParamsSchema } from './params/risk-params.js';
 
 /**
  * Strategy parameters of one pair. Every field has a default, so a config
@@ -128,6 +129,8 @@ export const StrategyParamsSchema = z
       })
       .strict()
       .default({ slippageBps: 5 }),
+    risk: RiskParamsSchema.prefault({}),
+    toxicity: ToxicityParamsSchema.prefault({}),
   })
   .strict()
   .superRefine((p, ctx) => {
