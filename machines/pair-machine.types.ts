@@ -63,6 +63,15 @@ export interface PairContext {
   readonly quoteDirty: boolean;
 }
 
+/** One of our own fills, as the machine sees it (signal maths in float64; the log keeps the decimals). */
+export interface OwnFill {
+  readonly side: Side;
+  readonly price: number;
+  readonly amount: number;
+  readonly fee: number;
+  readonly liquidity: 'maker' | 'taker';
+}
+
 export type PairMachineEvent =
   | { type: 'START'; ts: number }
   | { type: 'BOOK'; ts: number; bestBid: number; bestAsk: number }
@@ -70,7 +79,8 @@ export type PairMachineEvent =
   | { type: 'FEED_PROBLEM'; ts: number; problem: FeedProblemKind; detail: string }
   | { type: 'FEED_RECOVERED'; ts: number; detail: string }
   | { type: 'HEARTBEAT'; ts: number }
-  | { type: 'POSITION'; ts: number; position: string }
+  /** The position after a recorded fill; `fill` is that fill (absent when the position is set without one). */
+  | { type: 'POSITION'; ts: number; position: string; fill?: OwnFill }
   | { type: 'OPERATOR_PAUSE'; ts: number; identity: string; reason: string }
   | { type: 'OPERATOR_RESUME'; ts: number; identity: string; reason: string }
   | { type: 'FENCED'; ts: number; detail: string }

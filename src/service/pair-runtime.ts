@@ -297,7 +297,8 @@ export class PairRuntime {
       fillTs: fill.ts,
     };
     const [filled] = await this.commit([{ type: 'OrderFilled', data }], null);
-    await this.handleMachineEvent({ type: 'POSITION', ts: fill.ts, position: this.projection.inventory.position }, filled?.id ?? null);
+    const own = { side: fill.side, price: Number(fill.price), amount: Number(fill.amount), fee: Number(fill.fee), liquidity: fill.liquidity };
+    await this.handleMachineEvent({ type: 'POSITION', ts: fill.ts, position: this.projection.inventory.position, fill: own }, filled?.id ?? null);
   }
 
   private async handleStop(reason: string): Promise<void> {
