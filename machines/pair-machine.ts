@@ -185,6 +185,13 @@ export const pairMachine = setup({
     // States without live quotes only note the outage; the quoting states pause on it (below).
     VENUE_DOWN: { actions: 'recordVenueDown' },
     VENUE_UP: { actions: ['recordVenueUp', 'evaluate'] },
+    // Any state: the new parameters hold from now on; a quoting state decides again at once with them.
+    PARAMS_CHANGED: {
+      actions: [
+        assign(({ context, event }) => ({ now: Math.max(context.now, event.ts), params: event.params, paramsVersion: event.paramsVersion, lastQuoteKey: null, quoteDirty: true })),
+        'evaluate',
+      ],
+    },
     STOP: {
       target: '.stopped',
       actions: enqueueActions(({ context, event, self, enqueue }) => {

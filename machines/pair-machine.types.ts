@@ -92,6 +92,8 @@ export type PairMachineEvent =
   /** The venue refused an order in a way that needs a pause an operator lifts. */
   | { type: 'VENUE_REFUSED'; ts: number; reason: 'insufficient-funds' | 'venue-error'; detail: string }
   | { type: 'STOP'; ts: number; reason: string; openOrders: number }
+  /** New parameters, already recorded as ParametersChanged: later decisions use them and name their version. */
+  | { type: 'PARAMS_CHANGED'; ts: number; params: StrategyParams; paramsVersion: number }
   /** Internal: re-evaluate guards after the context changed. */
   | { type: 'EVALUATE' }
   /**

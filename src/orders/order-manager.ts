@@ -180,7 +180,7 @@ const levelKey = (side: Side, level: number): string => `${side}:${level}`;
 export class OrderManager {
   private readonly venue: Venue;
   private readonly symbol: string;
-  private readonly p: OrderParams;
+  private p: OrderParams;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly journal: OrderJournal;
@@ -214,6 +214,15 @@ export class OrderManager {
   }
 
   // ---- host entry points ----
+
+  /**
+   * New `orders.*` settings after a ParametersChanged: tolerances, ages,
+   * retries and timeouts apply from the next step. The rate-limit buckets keep
+   * the rates they were built with until the pair restarts.
+   */
+  updateParams(params: OrderParams): void {
+    this.p = params;
+  }
 
   /**
    * Before the first decision: orders the log holds open but the venue does

@@ -6,7 +6,8 @@ import { pairMachine } from '../../machines/pair-machine.js';
 import type { PairMachineEvent } from '../../machines/pair-machine.types.js';
 import { applyPairEvent, emptyPairProjection, foldPair, summarisePair, type PairProjection, type PairSummary } from '../../projections/pair-projection.js';
 import type { Clock } from '../clock/clock.js';
-import type { StrategyParams } from '../config/strategy-params.js';
+import { configErrorOf, toConfigIssues } from '../config/config-errors.js';
+import { StrategyParamsSchema, type StrategyParams } from '../config/strategy-params.js';
 import type { Logger } from '../log/logger.js';
 import type { MarketEvent } from '../market-data/market-event.js';
 import { OrderManager, type OrderManagerSignal } from '../orders/order-manager.js';
@@ -36,7 +37,17 @@ type Input =
   | { readonly kind: 'timer' }
   /** The order manager has something to do: a venue answer arrived, or one of its timers fired. */
   | { readonly kind: 'orders' }
-  | { readonly kind: 'stop'; readonly reason: string };
+  | { readonly kind: 'stop'; readonly reason: string }
+  /** An operator's parameter change, answered with the new version once recorded and applied. */
+  | { readonly kind: 'params'; readonly change: ParamsChange };
+
+interface ParamsChange {
+  readonly params: StrategyParams;
+  readonly changedBy: string;
+  readonly reason: string;
+  readonly done: (version: number) => void;
+  readonly failed: (err: Error) => void;
+}
 
 /** Events that take every quote off the venue. */
 const CANCEL_ALL_ON = new Set<DomainEvent['type']>(['Paused', 'ShockDetected', 'PairStopped', 'LiquidationStarted', 'LiquidationCompleted']);
@@ -175,7 +186,10 @@ export class PairRuntime {
 
   private enqueue(input: Input): void {
     if (this.stopped) return;
-    if (this.stopping && !HANDLED_WHILE_STOPPING.has(input.kind)) return;
+    if (this.stopping && !HANDLED_WHILE_STOPPING.has(input.kind)) {
+      if (input.kind === 'params') input.change.failed(new Error(`cannot change the parameters of ${this.opts.pairId}: the pair is stopping`));
+      return;
+    }
     this.inbox.push(input);
     // Start on a microtask: the caller (a venue callback, a timer inside the actor) finishes its synchronous step first.
     if (!this.pumping) this.pumping = Promise.resolve().then(() => this.pump());
@@ -195,8 +209,51 @@ export class PairRuntime {
     }
   }
 
+  /**
+   * Replace the pair's parameters: appends ParametersChanged with the next
+   * version, then hands them to the machine (every later QuoteDecided names
+   * that version) and to the order manager. Queued with every other input, so
+   * no decision sees half a change. Resolves with the new version; rejects
+   * (nothing recorded) on invalid parameters or a pair that is not running.
+   */
+  changeParams(params: StrategyParams, changedBy: string, reason: string): Promise<number> {
+    const checked = StrategyParamsSchema.safeParse(params);
+    if (!checked.success) return Promise.reject(configErrorOf('parameter change', toConfigIssues(checked.error, StrategyParamsSchema, params)));
+    const refusal = this.notRunning();
+    if (refusal) return Promise.reject(new Error(`cannot change the parameters of ${this.opts.pairId}: ${refusal}`));
+    return new Promise<number>((done, failed) => this.enqueue({ kind: 'params', change: { params: checked.data, changedBy, reason, done, failed } }));
+  }
+
+  private notRunning(): string | null {
+    if (!this.actor) return 'the pair has not started';
+    if (this.halted) return `the pair is halted (${this.halted})`;
+    if (this.stopping || this.stopped) return 'the pair is stopping';
+    return null;
+  }
+
+  private async handleParamsChange(change: ParamsChange): Promise<void> {
+    const refusal = this.notRunning();
+    if (refusal) return change.failed(new Error(`cannot change the parameters of ${this.opts.pairId}: ${refusal}`));
+    const paramsVersion = this.projection.paramsVersion + 1;
+    try {
+      await this.commit([{ type: 'ParametersChanged', data: { paramsVersion, params: change.params, changedBy: change.changedBy, reason: change.reason } }], null);
+    } catch (err) {
+      return change.failed(err as Error);
+    }
+    this.orders.updateParams(change.params.orders);
+    this.log.info({ paramsVersion, changedBy: change.changedBy, reason: change.reason }, 'parameters changed');
+    try {
+      await this.handleMachineEvent({ type: 'PARAMS_CHANGED', ts: this.opts.clock.now(), params: change.params, paramsVersion }, null);
+    } catch (err) {
+      change.failed(err as Error);
+      throw err;
+    }
+    change.done(paramsVersion);
+  }
+
   private async handle(input: Input): Promise<void> {
     if (input.kind === 'stop') return this.handleStop(input.reason);
+    if (input.kind === 'params') return this.handleParamsChange(input.change);
     if (this.halted || this.stopped) return;
     // Once a stop has begun the machine decides nothing more; fills and venue answers are still recorded.
     if (this.stopping && !HANDLED_WHILE_STOPPING.has(input.kind)) return;
@@ -410,11 +467,12 @@ export class PairRuntime {
   }
 
   private scheduleHeartbeat(): void {
-    const every = this.opts.params.feed.checkIntervalMs;
+    // Read at every tick: a parameter change may have moved it.
+    const every = () => (this.projection.params ?? this.opts.params).feed.checkIntervalMs;
     const tick = () => {
-      this.heartbeatTimer = this.opts.clock.setTimeout(tick, every);
+      this.heartbeatTimer = this.opts.clock.setTimeout(tick, every());
       this.enqueue({ kind: 'heartbeat' });
     };
-    this.heartbeatTimer = this.opts.clock.setTimeout(tick, every);
+    this.heartbeatTimer = this.opts.clock.setTimeout(tick, every());
   }
 }
