@@ -1,5 +1,5 @@
-import type { z } from 'zod';
-import { describeAllowed, enumValues, fieldInfo, isNamedString, objectShape, schemaAtPath } from './schema-walk.js';
+import { safeParse, type z } from 'zod';
+import { describeAllowed, enumValues, fieldInfo, objectShape, schemaAtPath } from './schema-walk.js';
 
 /** One problem in a config: where it is, what was given, and what is allowed. */
 export interface ConfigIssue {
@@ -84,8 +84,18 @@ export function toConfigIssues(
   prefix: KeyPath = [],
 ): ConfigIssue[] {
   const out: ConfigIssue[] = [];
+  // A cross-field rule that compares an invalid value is noise: report the invalid value alone.
+  const parentOf = (path: readonly PropertyKey[]): string => JSON.stringify(path.slice(0, -1));
+  // A custom issue on a value that its own schema accepts comes from a rule across keys (minSpreadBps <= baseSpreadBps).
+  const isCrossField = (issue: z.core.$ZodIssue): boolean => {
+    if (issue.code !== 'custom') return false;
+    const leaf = schemaAtPath(schema, issue.path as KeyPath);
+    return !leaf || safeParse(leaf, valueAt(input, issue.path as KeyPath)).success;
+  };
+  const invalidParents = new Set(error.issues.filter((i) => !isCrossField(i) && i.code !== 'unrecognized_keys').map((i) => parentOf(i.path)));
   for (const issue of error.issues) {
     const path = issue.path as KeyPath;
+    if (isCrossField(issue) && invalidParents.has(parentOf(path))) continue;
     const full = [...prefix, ...path];
     if (issue.code === 'unrecognized_keys') {
       const known = Object.keys(objectShape(schemaAtPath(schema, path) ?? schema) ?? {});
@@ -130,7 +140,7 @@ export function toConfigIssues(
         break;
       case 'custom':
         // A refine says what the value must be, or which other key it must agree with.
-        message = leaf && isNamedString(leaf) ? `${where}: ${shown} is not valid (must be ${allowed})` : `${where}: ${shown} ${issue.message}`;
+        message = isCrossField(issue) || !leaf ? `${where}: ${shown} ${issue.message}` : `${where}: ${shown} is not valid (must be ${allowed})`;
         break;
       default:
         message = `${where}: ${show(value)}: ${issue.message}${allowed ? ` (must be ${allowed})` : ''}`;

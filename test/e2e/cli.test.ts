@@ -118,7 +118,7 @@ describe('mm: bad input is a clear error and a non-zero exit, never a bare stack
     const dir = tempDir();
     const cfg = join(dir, 'mm.json');
     writeFileSync(cfg, JSON.stringify({ pairs: [{ venue: 'binance', symbol: 'BTCUSDT', params: { baseSpreadBps: -3 } }] }));
-    expectCleanError(await mm(['backtest', '--data', SLICE, '--config', cfg]), /pairs\.0\.params\.baseSpreadBps/, expect);
+    expectCleanError(await mm(['backtest', '--data', SLICE, '--config', cfg]), /pairs\[0\]\.params\.baseSpreadBps: -3 is out of range \(must be > 0 and <= 10000\)/, expect);
   });
 
   it('a bad --duration', async () => {
