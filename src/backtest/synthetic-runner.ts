@@ -22,6 +22,7 @@ import { z } from 'zod';
 import type { PairSummary } from '../../projections/pair-projection.js';
 import { VirtualClock } from '../clock/clock.js';
 import { ConfigError, parseEngineConfig, resolvePair, type EngineConfig, type PairConfigSchema } from '../config/engine-config.js';
+import { applyParamsPatch } from '../config/params-patch.js';
 import type { StrategyParamsInput } from '../config/strategy-params.js';
 import { D } from '../core/decimal.js';
 import { pairStreamOf } from '../core/types.js';
@@ -93,6 +94,8 @@ export interface SyntheticBacktestOptions {
   readonly config: EngineConfig;
   readonly logger: Logger;
   readonly instanceId?: string;
+  /** Tags the streams (`...-<label>-path0003`), so runs of several strategies share one store. */
+  readonly label?: string;
 }
 
 export interface SyntheticPathResult {
@@ -108,6 +111,8 @@ export interface SyntheticPathResult {
   readonly decisions: number;
   /** Mean of ask[0] - bid[0] over the path's QuoteDecided events that quote both sides; null if none did. */
   readonly meanQuotedSpread: number | null;
+  /** Root mean square of the inventory over the path, sampled at each decision: how far from flat the pair ran. */
+  readonly inventoryRms: number;
   /** The model mid at T. */
   readonly finalMid: number;
   readonly summary: PairSummary;
@@ -128,6 +133,8 @@ export interface SyntheticBacktestResult {
   /** Mean over paths of the per-path mean quoted spread (paths without two-sided quotes left out); null if none. */
   readonly meanQuotedSpread: number | null;
   readonly meanFills: number;
+  /** Across paths, the per-path RMS inventory over time (see SyntheticPathResult.inventoryRms). */
+  readonly inventoryRms: MeanStd;
 }
 
 const RunSchema = z.object({
@@ -164,6 +171,7 @@ export async function runSyntheticBacktest(opts: SyntheticBacktestOptions): Prom
     position: meanStd(results.map((r) => Number(r.position))),
     meanQuotedSpread: spreads.length ? mean(spreads) : null,
     meanFills: mean(results.map((r) => r.fills)),
+    inventoryRms: meanStd(results.map((r) => r.inventoryRms)),
   };
 }
 
@@ -176,7 +184,7 @@ async function runPath(
 ): Promise<SyntheticPathResult> {
   const marketSeed = deriveSeed(opts.seed, path, SEED_STREAM.market);
   const fillSeed = deriveSeed(opts.seed, path, SEED_STREAM.fills);
-  const pairId = `${resolved.pairId}-path${String(path).padStart(4, '0')}`;
+  const pairId = `${resolved.pairId}${opts.label ? `-${opts.label}` : ''}-path${String(path).padStart(4, '0')}`;
   const stream = pairStreamOf(pairId);
   if ((await store.streamRevision(stream)) !== null) {
     throw new ConfigError(`the store already holds ${stream}: a synthetic backtest writes into an empty store`);
@@ -222,8 +230,12 @@ async function runPath(
 
   const events = await store.readStream(stream);
   const spreads: number[] = [];
+  let squaredInventory = 0;
+  let decisions = 0;
   for (const e of events) {
     if (e.type !== 'QuoteDecided') continue;
+    squaredInventory += Number(e.data.inputs.position) ** 2;
+    decisions++;
     const { bids, asks } = e.data.output;
     const bid = bids[0];
     const ask = asks[0];
@@ -240,6 +252,7 @@ async function runPath(
     fills: summary.fills,
     decisions: summary.decisions,
     meanQuotedSpread: spreads.length ? mean(spreads) : null,
+    inventoryRms: decisions ? Math.sqrt(squaredInventory / decisions) : 0,
     finalMid: source.stats.lastMid ?? market.s0,
     summary,
   };
@@ -252,4 +265,50 @@ function meanStd(xs: readonly number[]): MeanStd {
   if (xs.length < 2) return { mean: m, std: 0 };
   const variance = xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1);
   return { mean: m, std: Math.sqrt(variance) };
+}
+
+/**
+ * Symmetric quoting: the same parameters with every inventory rule off
+ * (no price skew, no size skew). Quotes are centred on the reference price
+ * whatever the position, as in the Avellaneda–Stoikov paper's benchmark.
+ */
+export const SYMMETRIC_PATCH = { inventory: { priceSkewBps: 0, maxPriceSkewBps: 0, sizeSkew: 0 } } as const;
+
+/** `config` with every pair (and the defaults) quoting symmetrically. */
+export function symmetricConfig(config: EngineConfig): EngineConfig {
+  return {
+    defaults: applyParamsPatch(config.defaults, SYMMETRIC_PATCH),
+    pairs: config.pairs.map((p) => ({ ...p, params: applyParamsPatch(p.params, SYMMETRIC_PATCH) })),
+  };
+}
+
+export interface StrategyComparison {
+  readonly market: SyntheticMarketSpec;
+  readonly seed: number;
+  readonly paths: number;
+  /** Each run on the same seeded mid paths and fill draws. */
+  readonly runs: readonly { readonly label: string; readonly result: SyntheticBacktestResult }[];
+}
+
+/**
+ * Runs each strategy over the same seeded paths (the mid path and the fill
+ * uniforms depend only on the seed and the path index), one after the other,
+ * into one store with labelled streams.
+ */
+export async function compareSyntheticStrategies(
+  opts: Omit<SyntheticBacktestOptions, 'config' | 'label'> & { readonly strategies: readonly { readonly label: string; readonly config: EngineConfig }[] },
+): Promise<StrategyComparison> {
+  const ownStore = opts.store === undefined;
+  const store = opts.store ?? new MemoryEventStore();
+  const runs: { label: string; result: SyntheticBacktestResult }[] = [];
+  try {
+    for (const s of opts.strategies) {
+      runs.push({ label: s.label, result: await runSyntheticBacktest({ ...opts, store, config: s.config, label: s.label, logger: opts.logger.child({ strategy: s.label }) }) });
+    }
+  } finally {
+    if (ownStore) await store.close();
+  }
+  const first = runs[0];
+  if (!first) throw new ConfigError('a comparison needs at least one strategy');
+  return { market: first.result.market, seed: first.result.seed, paths: first.result.paths.length, runs };
 }

@@ -16,6 +16,8 @@ export interface BacktestCommandOptions {
   readonly fillModel?: string;
   /** `<order-ms>[,<feed-ms>]`, default `0,0`. */
   readonly latency?: string;
+  /** Only with `--market synthetic`. */
+  readonly compare?: string;
 }
 
 /**
@@ -43,6 +45,7 @@ export const describeVenueSettings = (v: Required<SimulatedVenueSettings>): stri
   `fill model ${v.fillModel}, order latency ${v.orderLatencyMs} ms, feed latency ${v.feedLatencyMs} ms`;
 
 export async function backtestCommand(opts: BacktestCommandOptions): Promise<void> {
+  if (opts.compare !== undefined) throw new UsageError('--compare runs on the synthetic market only: add --market synthetic (and drop --data)');
   const venue = parseVenueSettings(opts);
   const logger = createLogger({ level: opts.logLevel ?? (opts.json ? 'warn' : 'info') });
   const config = await loadEngineConfig(opts.config);
