@@ -1,5 +1,5 @@
 import { safeParse, type z } from 'zod';
-import { describeAllowed, enumValues, fieldInfo, objectShape, schemaAtPath } from './schema-walk.js';
+import { describeAllowed, enumValues, fieldInfo, isNamedString, objectShape, schemaAtPath } from './schema-walk.js';
 
 /** One problem in a config: where it is, what was given, and what is allowed. */
 export interface ConfigIssue {
@@ -129,6 +129,8 @@ export function toConfigIssues(
         break;
       case 'invalid_type':
         message = value === undefined ? `${where} is required (${allowed ?? issue.expected})` : `${where}: ${show(value)} has the wrong type (must be ${allowed ?? issue.expected})`;
+        // Sizes and prices are decimal strings so that no binary float touches them: say how to write one.
+        if (typeof value === 'number' && leaf && isNamedString(leaf)) message = message.replace(/\)$/, `; quote it: "${String(value)}")`);
         break;
       case 'invalid_value': {
         const guess = typeof value === 'string' && leaf ? didYouMean(value, enumValues(leaf)) : null;

@@ -98,6 +98,11 @@ describe('engine config: errors name the file, the line, the key, the value and 
     expect(err.message).toContain(':3: defaults.inventory.maxPosition: "-1" is not valid (must be a decimal string > 0)');
   });
 
+  it('a size written as a YAML number is refused with the quoted form to use', async () => {
+    const err = await configError(write('unquoted.yaml', 'defaults:\n  inventory:\n    maxPosition: 0.05\n'));
+    expect(err.message).toContain(':3: defaults.inventory.maxPosition: 0.05 has the wrong type (must be a decimal string > 0; quote it: "0.05")');
+  });
+
   it('an unknown key is an error, with a "did you mean" when close', async () => {
     const err = await configError(write('typo.yaml', 'defaults:\n  ladder:\n    levles: 3\n  nonsenseGroup: {}\n'));
     expect(err.message).toContain(':3: defaults.ladder.levles: unknown key; did you mean "levels"?');
