@@ -142,7 +142,12 @@ export function toConfigIssues(
         break;
       case 'custom':
         // A refine says what the value must be, or which other key it must agree with.
-        message = isCrossField(issue) || !leaf ? `${where}: ${shown} ${issue.message}` : `${where}: ${shown} is not valid (must be ${allowed})`;
+        if (isCrossField(issue) || !leaf) {
+          // Some rules already name the values they compare ("minSpreadBps 8 must not exceed baseSpreadBps 5").
+          message = issue.message.includes(String(value)) ? `${where}: ${issue.message}` : `${where}: ${shown} ${issue.message}`;
+        } else {
+          message = `${where}: ${shown} is not valid (must be ${allowed})`;
+        }
         break;
       default:
         message = `${where}: ${show(value)}: ${issue.message}${allowed ? ` (must be ${allowed})` : ''}`;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { describeAllowed, leafFields, type LeafField } from './schema-walk.js';
+import { describeAllowed, fieldInfo, leafFields, objectShape, type LeafField } from './schema-walk.js';
 import { valueAt } from './config-errors.js';
 
 /*
@@ -51,18 +51,55 @@ export function undocumentedParams(schema: z.core.$ZodType): string[] {
     .map((f) => `${f.path}: no ${[!f.description ? 'description' : null, !f.unit ? 'unit' : null].filter(Boolean).join(' and no ')}`);
 }
 
-/** The table between the markers of `readme`, or null if the markers are missing. */
-export function tableInReadme(readme: string): string | null {
-  const start = readme.indexOf(TABLE_START);
-  const end = readme.indexOf(TABLE_END);
+/** The text between two markers, or null if the markers are missing. */
+export function between(text: string, startMarker: string, endMarker: string): string | null {
+  const start = text.indexOf(startMarker);
+  const end = text.indexOf(endMarker);
   if (start < 0 || end < start) return null;
-  return readme.slice(start + TABLE_START.length, end).trim();
+  return text.slice(start + startMarker.length, end).replace(/^\n/, '').replace(/\n$/, '');
 }
 
+/** `text` with what lies between the markers replaced by `body`. */
+export function withBetween(text: string, startMarker: string, endMarker: string, body: string): string {
+  const start = text.indexOf(startMarker);
+  const end = text.indexOf(endMarker);
+  if (start < 0 || end < start) throw new Error(`no ${startMarker} ... ${endMarker} markers`);
+  return `${text.slice(0, start + startMarker.length)}\n${body}\n${text.slice(end)}`;
+}
+
+/** The table between the markers of `readme`, or null if the markers are missing. */
+export const tableInReadme = (readme: string): string | null => between(readme, TABLE_START, TABLE_END)?.trim() ?? null;
+
 /** `readme` with the text between the markers replaced by `table`. */
-export function withTable(readme: string, table: string): string {
-  const start = readme.indexOf(TABLE_START);
-  const end = readme.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error(`README has no ${TABLE_START} ... ${TABLE_END} markers`);
-  return `${readme.slice(0, start + TABLE_START.length)}\n${table}\n${readme.slice(end)}`;
+export const withTable = (readme: string, table: string): string => withBetween(readme, TABLE_START, TABLE_END, table);
+
+export const YAML_START = '# params:start';
+export const YAML_END = '# params:end';
+
+const yamlScalar = (v: unknown): string => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
+
+/**
+ * The `defaults:` body of config/example.yaml: every parameter at its default,
+ * each under a comment with its effect, unit and allowed range; a parameter
+ * without a default is shown commented out.
+ */
+export function defaultsYaml(schema: z.core.$ZodType, pad = '  ', prefix: readonly string[] = [], defaults: unknown = effectiveDefaults(schema)): string {
+  const shape = objectShape(schema);
+  if (!shape) return '';
+  const lines: string[] = [];
+  for (const [key, child] of Object.entries(shape)) {
+    const info = fieldInfo(child);
+    const path = [...prefix, key];
+    if (objectShape(child)) {
+      const body = defaultsYaml(child, `${pad}  `, path, defaults);
+      if (info.description) lines.push(`${pad}# ${info.description}`);
+      lines.push(body ? `${pad}${key}:\n${body}` : `${pad}${key}: {}`);
+      continue;
+    }
+    lines.push(`${pad}# ${info.description ?? MISSING} (${info.unit ?? MISSING}; ${describeAllowed(child)})`);
+    const fromParse = defaults === undefined ? undefined : valueAt(defaults, path);
+    const value = fromParse !== undefined ? fromParse : info.ownDefault?.value;
+    lines.push(value === undefined ? `${pad}# ${key}: (unset)` : `${pad}${key}: ${yamlScalar(value)}`);
+  }
+  return lines.join('\n');
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DecimalString, NonNegativeDecimalString, PositiveDecimalString } from '../../events/primitives.js';
+import { DECIMAL_STRING_PATTERN } from '../core/decimal.js';
 
 /*
  * Reading zod 4 schemas as data: what a field is, its range, its default and
@@ -95,14 +96,26 @@ export function schemaAtPath(root: Schema, path: readonly PropertyKey[]): Schema
   return s;
 }
 
-const NAMED_STRINGS = new Map<Schema, string>([
-  [PositiveDecimalString, 'a decimal string > 0'],
-  [NonNegativeDecimalString, 'a decimal string >= 0'],
-  [DecimalString, 'a decimal string'],
+// Keyed by definition: `.meta()` and `.describe()` clone a schema but keep its definition.
+const NAMED_STRINGS = new Map<unknown, string>([
+  [defOf(PositiveDecimalString), 'a decimal string > 0'],
+  [defOf(NonNegativeDecimalString), 'a decimal string >= 0'],
+  [defOf(DecimalString), 'a decimal string'],
 ]);
 
+const namedString = (core: Schema): string | undefined => NAMED_STRINGS.get(defOf(core));
+
+/** A string checked against the decimal pattern is a decimal string, whoever built it. */
+function describeString(def: Def): string {
+  const decimal = (def.checks ?? []).some((c) => {
+    const cd = c._zod.def as CheckDef & { pattern?: RegExp };
+    return cd.check === 'string_format' && cd.format === 'regex' && cd.pattern?.source === DECIMAL_STRING_PATTERN.source;
+  });
+  return decimal ? 'a decimal string' : 'a string';
+}
+
 /** A decimal-string field: its refinements say "must be > 0"; the range in words says more. */
-export const isNamedString = (schema: Schema): boolean => NAMED_STRINGS.has(fieldInfo(schema).core);
+export const isNamedString = (schema: Schema): boolean => namedString(fieldInfo(schema).core) !== undefined || describeAllowed(schema).startsWith('a decimal string');
 
 const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : String(n));
 
@@ -112,7 +125,7 @@ const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : String(n))
  */
 export function describeAllowed(schema: Schema): string {
   const core = fieldInfo(schema).core;
-  const named = NAMED_STRINGS.get(core);
+  const named = namedString(core);
   if (named) return named;
   const def = defOf(core);
   switch (def.type) {
@@ -137,7 +150,7 @@ export function describeAllowed(schema: Schema): string {
     case 'literal':
       return `exactly ${(def.values ?? []).map((v) => JSON.stringify(v)).join(' or ')}`;
     case 'string':
-      return 'a string';
+      return describeString(def);
     case 'object':
       return 'an object';
     case 'array':
