@@ -68,7 +68,11 @@ export function didYouMean(given: string, candidates: readonly string[]): string
     }
   }
   const limit = Math.max(2, Math.floor(given.length / 3));
-  return best !== null && bestD <= limit ? best : null;
+  if (best !== null && bestD <= limit) return best;
+  // An abbreviation: "avellaneda" for "avellaneda-stoikov".
+  const g = given.toLowerCase();
+  const partial = g.length >= 3 ? candidates.filter((c) => c.toLowerCase().startsWith(g) || c.toLowerCase().includes(g)) : [];
+  return partial.length === 1 ? (partial[0] as string) : null;
 }
 
 /**

@@ -153,6 +153,10 @@ describe('engine config: errors name the file, the line, the key, the value and 
     if (r.success) throw new Error('accepted');
     const [issue] = toConfigIssues(r.error, schema, input);
     expect(issue?.message).toBe('reference: "micropric" is not allowed (must be one of: mid, microprice, last-trade); did you mean "microprice"?');
+    const abbreviated = { reference: 'last' };
+    const r2 = schema.safeParse(abbreviated);
+    if (r2.success) throw new Error('accepted');
+    expect(toConfigIssues(r2.error, schema, abbreviated)[0]?.message).toMatch(/did you mean "last-trade"\?$/);
   });
 
   it('property: any out-of-range spread is rejected with its value and the range', () => {
