@@ -55,7 +55,10 @@ export function deepMerge(base: unknown, over: unknown): unknown {
   if (over === undefined) return base;
   if (!isPlainObject(base) || !isPlainObject(over)) return over;
   const out: Json = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  // Defined, not assigned: a "__proto__" key in a file stays a key (and the schema refuses it) instead of setting a prototype.
+  for (const [k, v] of Object.entries(over)) {
+    Object.defineProperty(out, k, { value: deepMerge(Object.hasOwn(base, k) ? base[k] : undefined, v), enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 

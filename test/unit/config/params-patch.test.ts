@@ -32,6 +32,10 @@ describe('applyParamsPatch', () => {
     expect(() => applyParamsPatch(defaultStrategyParams(), null)).toThrow(ConfigError);
   });
 
+  it('a "__proto__" key is an unknown key, not a prototype', () => {
+    expect(() => applyParamsPatch(defaultStrategyParams(), JSON.parse('{"__proto__": {"baseSpreadBps": 50}}'))).toThrow(/__proto__: unknown key/);
+  });
+
   it('checks cross-field rules on the merged result', () => {
     expect(() => applyParamsPatch(defaultStrategyParams(), { inventory: { hardLimit: '0.01' } })).toThrow(/inventory\.hardLimit: .*0\.01.* must be at least inventory\.maxPosition/);
   });
