@@ -180,6 +180,11 @@ export class PairRuntime {
     return this.projection;
   }
 
+  /** The parameters in force: the config's, or the last ParametersChanged. */
+  get params(): StrategyParams {
+    return this.projection.params ?? this.opts.params;
+  }
+
   get haltReason(): string | null {
     return this.halted;
   }
@@ -468,7 +473,7 @@ export class PairRuntime {
 
   private scheduleHeartbeat(): void {
     // Read at every tick: a parameter change may have moved it.
-    const every = () => (this.projection.params ?? this.opts.params).feed.checkIntervalMs;
+    const every = () => this.params.feed.checkIntervalMs;
     const tick = () => {
       this.heartbeatTimer = this.opts.clock.setTimeout(tick, every());
       this.enqueue({ kind: 'heartbeat' });

@@ -17,7 +17,7 @@ async function runWithChange() {
   await h.runtime.start();
   let ts = T0;
   for (let i = 0; i < 20; i++) await h.feed(book((ts += 300), 60_000 + (i % 3), 60_000.01 + (i % 3)));
-  const params = applyParamsPatch(h.runtime.state.params!, { baseSpreadBps: 20, ladder: { levels: 1 } });
+  const params = applyParamsPatch(h.runtime.params, { baseSpreadBps: 20, ladder: { levels: 1 } });
   const version = await h.runtime.changeParams(params, 'alice', 'wider spread for the news');
   for (let i = 0; i < 20; i++) await h.feed(book((ts += 300), 60_000 + (i % 3), 60_000.01 + (i % 3)));
   await h.runtime.stop('test over');
@@ -26,8 +26,9 @@ async function runWithChange() {
 
 describe('parameter changes at runtime (a backtest in virtual time)', () => {
   it('records ParametersChanged with the next version; every later decision names it and uses the new parameters', async () => {
-    const { events, version } = await runWithChange();
+    const { events, version, h } = await runWithChange();
     expect(version).toBe(2);
+    expect(h.runtime.params.baseSpreadBps).toBe(20);
     const changeAt = events.findIndex((e) => e.type === 'ParametersChanged');
     const change = events[changeAt];
     expect(change?.type === 'ParametersChanged' && change.data).toMatchObject({ paramsVersion: 2, changedBy: 'alice', reason: 'wider spread for the news' });
@@ -83,7 +84,7 @@ describe('parameter changes at runtime (a backtest in virtual time)', () => {
       (await store.readStream(STREAM)).filter((e) => e.type === 'OrderCancelled' && /max-age/.test(e.data.reason)).length;
     await steady(20); // 10 s, under the default 60 s maximum age
     expect(await maxAgeCancels()).toBe(0);
-    await h.runtime.changeParams(applyParamsPatch(h.runtime.state.params!, { orders: { maxOrderAgeMs: 2_000 } }), 'bob', 'refresh more often');
+    await h.runtime.changeParams(applyParamsPatch(h.runtime.params, { orders: { maxOrderAgeMs: 2_000 } }), 'bob', 'refresh more often');
     await steady(20);
     expect(await maxAgeCancels()).toBeGreaterThan(0);
     await h.runtime.stop('test over');
@@ -94,11 +95,11 @@ describe('parameter changes at runtime (a backtest in virtual time)', () => {
     const h = runtimeHarness(store);
     await h.runtime.start();
     await h.feed(book(T0 + 300, 60_000, 60_000.01));
-    const bad = { ...h.runtime.state.params!, baseSpreadBps: -1 };
+    const bad = { ...h.runtime.params, baseSpreadBps: -1 };
     await expect(h.runtime.changeParams(bad, 'eve', 'oops')).rejects.toThrow(ConfigError);
     await expect(h.runtime.changeParams(bad, 'eve', 'oops')).rejects.toThrow('baseSpreadBps: -1 is out of range (must be > 0 and <= 10000)');
     expect((await store.readStream(STREAM)).some((e) => e.type === 'ParametersChanged')).toBe(false);
     await h.runtime.stop('done');
-    await expect(h.runtime.changeParams(h.runtime.state.params!, 'eve', 'late')).rejects.toThrow(/stopping/);
+    await expect(h.runtime.changeParams(h.runtime.params, 'eve', 'late')).rejects.toThrow(/stopping/);
   });
 });
