@@ -75,5 +75,8 @@ describe('audit of a backtest with every quoting rule on', () => {
     const tampered = { ...e, data: { ...e.data, inputs: { ...e.data.inputs, signals: { ...e.data.inputs.signals, bookImbalance: '0.99' } } } } as RecordedEvent;
     const report = verifyDecisions([...ladder.slice(0, i), tampered, ...ladder.slice(i + 1)]);
     expect(report.mismatches).toBe(1);
+    const impossible = { ...e, data: { ...e.data, inputs: { ...e.data.inputs, signals: { ...e.data.inputs.signals, tradeFlowImbalance: '1.5' } } } } as RecordedEvent;
+    const bad = verifyDecisions([...ladder.slice(0, i), impossible, ...ladder.slice(i + 1)]);
+    expect(bad.firstMismatches[0]?.problems).toContain('inputs.signals.tradeFlowImbalance 1.5 is outside [-1, 1]');
   });
 });
