@@ -4,7 +4,7 @@ import { toDecimalString } from '../src/core/decimal.js';
 import { decideQuotes } from '../src/strategy/decide-quotes.js';
 import { ladderKey, toQuoteInputsData, toQuoteOutputData } from '../src/strategy/decision-record.js';
 import { emptyShockWindow, pushShockSample } from '../src/strategy/shock.js';
-import { foldBook, foldExternalMid, foldPosition, foldTrade, foldVenueFillRates, initialQuoteSignals, quoteSignalsAt } from '../src/strategy/signals/quote-signals.js';
+import { foldBook, foldExternalMid, foldPosition, foldTrade, foldVenueFillRates, initialQuoteSignals, quoteSignalsAt, signalsWanted } from '../src/strategy/signals/quote-signals.js';
 import { emptyVolatility, realisedVolatilityBps, sampleMid } from '../src/strategy/volatility.js';
 import {
   backInResumeBand,
@@ -126,11 +126,12 @@ export const pairMachine = setup({
       event.type === 'POSITION' ? { now: Math.max(context.now, event.ts), position: event.position, quoteDirty: true } : {},
     ),
     // Quoting-rule signals: folded by the pure functions of src/strategy/signals, kept apart from the other context fields.
+    // Book and trade folds run only while a rule reads them: the plain ladder pays nothing per market event.
     foldBookSignals: assign(({ context, event }) =>
-      event.type === 'BOOK' && context.mid !== null ? { quoteSignals: foldBook(context.quoteSignals, event.ts, context.mid, event.depth, context.params) } : {},
+      event.type === 'BOOK' && context.mid !== null && signalsWanted(context.params) ? { quoteSignals: foldBook(context.quoteSignals, event.ts, context.mid, event.depth, context.params) } : {},
     ),
     foldTradeSignals: assign(({ context, event }) =>
-      event.type === 'TRADE' ? { quoteSignals: foldTrade(context.quoteSignals, event.ts, event.price, event.size, event.aggressor, context.mid, context.params) } : {},
+      event.type === 'TRADE' && signalsWanted(context.params) ? { quoteSignals: foldTrade(context.quoteSignals, event.ts, event.price, event.size, event.aggressor, context.mid, context.params) } : {},
     ),
     foldPositionSignals: assign(({ context, event }) =>
       event.type === 'POSITION' ? { quoteSignals: foldPosition(context.quoteSignals, event.ts, event.position, context.params, event.fill !== undefined) } : {},
