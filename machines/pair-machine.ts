@@ -127,12 +127,14 @@ export const pairMachine = setup({
     ),
     // Quoting-rule signals: folded by the pure functions of src/strategy/signals, kept apart from the other context fields.
     // Book and trade folds run only while a rule reads them: the plain ladder pays nothing per market event.
-    foldBookSignals: assign(({ context, event }) =>
-      event.type === 'BOOK' && context.mid !== null && signalsWanted(context.params) ? { quoteSignals: foldBook(context.quoteSignals, event.ts, context.mid, event.depth, context.params) } : {},
-    ),
-    foldTradeSignals: assign(({ context, event }) =>
-      event.type === 'TRADE' && signalsWanted(context.params) ? { quoteSignals: foldTrade(context.quoteSignals, event.ts, event.price, event.size, event.aggressor, context.mid, context.params) } : {},
-    ),
+    foldBookSignals: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'BOOK' || context.mid === null || !signalsWanted(context.params)) return;
+      enqueue.assign({ quoteSignals: foldBook(context.quoteSignals, event.ts, context.mid, event.depth, context.params) });
+    }),
+    foldTradeSignals: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'TRADE' || !signalsWanted(context.params)) return;
+      enqueue.assign({ quoteSignals: foldTrade(context.quoteSignals, event.ts, event.price, event.size, event.aggressor, context.mid, context.params) });
+    }),
     foldPositionSignals: assign(({ context, event }) =>
       event.type === 'POSITION' ? { quoteSignals: foldPosition(context.quoteSignals, event.ts, event.position, context.params, event.fill !== undefined) } : {},
     ),
