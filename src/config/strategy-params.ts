@@ -209,8 +209,8 @@ export const StrategyParamsSchema = z
       .strict()
       .prefault({})
       .meta({ description: 'Liquidation beyond the hard limit' }),
-    risk: RiskParamsSchema.prefault({}),
-    toxicity: ToxicityParamsSchema.prefault({}),
+    risk: RiskParamsSchema.prefault({}).meta({ description: 'Risk limits' }),
+    toxicity: ToxicityParamsSchema.prefault({}).meta({ description: 'Toxicity and adverse-selection pauses' }),
   })
   .strict()
   .superRefine((p, ctx) => {

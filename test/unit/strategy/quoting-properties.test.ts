@@ -161,4 +161,29 @@ describe('quoting properties, every rule combination', () => {
       { numRuns: 300 },
     );
   });
+
+  it('over any sequence of fills with the headroom cap on, |position| never passes maxPosition', () => {
+    fc.assert(
+      fc.property(
+        arbCase(),
+        fc.array(fc.record({ side: fc.constantFrom('bids', 'asks'), level: fc.nat(4), part: fc.constantFrom(1, 0.5) }), { minLength: 1, maxLength: 40 }),
+        (c, fills) => {
+          const params = { ...c.params, inventory: { ...c.params.inventory, capToHeadroom: true } };
+          const max = D(params.inventory.maxPosition);
+          let pos = D(c.inputs.position);
+          for (const f of fills) {
+            const d = decideQuotes({ ...c.inputs, position: pos.toFixed() }, params, market({ tickSize: c.tick, lotSize: c.lot, minNotional: '0' }));
+            const level = d[f.side as 'bids' | 'asks'][f.level];
+            if (!level) continue;
+            const before = pos.abs();
+            const amount = D(level.amount).times(f.part);
+            pos = f.side === 'bids' ? pos.plus(amount) : pos.minus(amount);
+            // Inside the limit it stays inside; beyond it (a start outside) it never grows.
+            expect(pos.abs().lte(before.gt(max) ? before : max)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
 });
