@@ -45,7 +45,7 @@ describe('audit of a backtest with every quoting rule on', () => {
   beforeAll(async () => {
     ladder = await backtest(everyRule('ladder'));
     glft = await backtest(everyRule('glft'));
-  }, 240_000);
+  }, 600_000);
 
   it('ladder model: every decision recomputes exactly from its recorded inputs', () => {
     const report = verifyDecisions(ladder);
