@@ -29,6 +29,29 @@ const Transition = {
 
 const QuoteLevelSchema = z.object({ level: z.number().int().nonnegative(), price: PositiveDecimalString, amount: PositiveDecimalString }).strict();
 
+/** Signal inputs of the optional quoting rules, numbers as decimal strings. */
+const QuoteSignalsSchema = z
+  .object({
+    bestBidSize: DecimalString.optional(),
+    bestAskSize: DecimalString.optional(),
+    bookImbalance: DecimalString.optional(),
+    depthBidAvgSize: DecimalString.optional(),
+    depthAskAvgSize: DecimalString.optional(),
+    lastTradePrice: DecimalString.optional(),
+    lastTradeAgeMs: DecimalString.optional(),
+    externalMid: DecimalString.optional(),
+    externalVenue: z.string().min(1).optional(),
+    externalMidAgeMs: DecimalString.optional(),
+    tradeFlowImbalance: DecimalString.optional(),
+    fillsPerMinute: DecimalString.optional(),
+    inventoryAgeMs: DecimalString.optional(),
+    sigmaBps: DecimalString.optional(),
+    intensityA: DecimalString.optional(),
+    intensityK: DecimalString.optional(),
+    venueFillRates: z.record(z.string(), DecimalString).optional(),
+  })
+  .strict();
+
 /** Everything the strategy read to decide. Recomputing from these gives the same output. */
 export const QuoteInputsSchema = z
   .object({
@@ -40,6 +63,8 @@ export const QuoteInputsSchema = z
     volatilityBps: NonNegativeDecimalString,
     position: DecimalString,
     reduceOnly: z.boolean(),
+    /** Signals of the optional quoting rules (src/strategy/quote-types.ts QuoteSignals); absent in older logs. */
+    signals: QuoteSignalsSchema.optional(),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import { toDecimalString } from '../src/core/decimal.js';
 import { decideQuotes } from '../src/strategy/decide-quotes.js';
 import { ladderKey, toQuoteInputsData, toQuoteOutputData } from '../src/strategy/decision-record.js';
 import { emptyShockWindow, pushShockSample } from '../src/strategy/shock.js';
+import { foldBook, foldExternalMid, foldPosition, foldTrade, foldVenueFillRates, initialQuoteSignals, quoteSignalsAt, signalsWanted } from '../src/strategy/signals/quote-signals.js';
 import { emptyVolatility, realisedVolatilityBps, sampleMid } from '../src/strategy/volatility.js';
 import {
   backInResumeBand,
@@ -124,6 +125,27 @@ export const pairMachine = setup({
     recordPosition: assign(({ context, event }) =>
       event.type === 'POSITION' ? { now: Math.max(context.now, event.ts), position: event.position, quoteDirty: true } : {},
     ),
+    // Quoting-rule signals: folded by the pure functions of src/strategy/signals, kept apart from the other context fields.
+    // Book and trade folds run only while a rule reads them: the plain ladder pays nothing per market event.
+    foldBookSignals: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'BOOK' || context.mid === null || !signalsWanted(context.params)) return;
+      enqueue.assign({ quoteSignals: foldBook(context.quoteSignals, event.ts, context.mid, event.depth, context.params) });
+    }),
+    foldTradeSignals: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'TRADE' || !signalsWanted(context.params)) return;
+      enqueue.assign({ quoteSignals: foldTrade(context.quoteSignals, event.ts, event.price, event.size, event.aggressor, context.mid, context.params) });
+    }),
+    foldPositionSignals: assign(({ context, event }) =>
+      event.type === 'POSITION' ? { quoteSignals: foldPosition(context.quoteSignals, event.ts, event.position, context.params, event.fill !== undefined) } : {},
+    ),
+    recordExternalMid: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'EXTERNAL_MID') return;
+      // The runtime validates the mid before it gets here (pushExternalMid).
+      enqueue.assign({ now: Math.max(context.now, event.ts), quoteSignals: foldExternalMid(context.quoteSignals, event.ts, event.venue, event.mid) });
+      // Only a pair priced off the other venue requotes on it.
+      if (context.params.reference.source === 'external-mid') enqueue.raise({ type: 'EVALUATE' });
+    }),
+    recordVenueFillRates: assign(({ context, event }) => (event.type === 'VENUE_FILL_RATES' ? { quoteSignals: foldVenueFillRates(context.quoteSignals, event.rates) } : {})),
     evaluate: raise({ type: 'EVALUATE' }),
     evaluateRisk: raise({ type: 'EVALUATE_RISK' }),
     checkFeed: raise({ type: 'CHECK_FEED' }),
@@ -139,6 +161,7 @@ export const pairMachine = setup({
         volatilityBps: realisedVolatilityBps(context.volatility),
         position: context.position,
         reduceOnly,
+        ...(reduceOnly ? {} : quoteSignalInputs(context)),
       };
       const decision = decideQuotes(inputs, context.params, context.market);
       const key = ladderKey(decision);
@@ -174,13 +197,16 @@ export const pairMachine = setup({
     lastQuoteTs: null,
     lastQuoteKey: null,
     quoteDirty: true,
+    quoteSignals: initialQuoteSignals(input.now, input.position, input.params),
   }),
   on: {
-    BOOK: { actions: ['recordBook', 'evaluate'] },
-    TRADE: { actions: 'recordTrade' },
+    BOOK: { actions: ['recordBook', 'foldBookSignals', 'evaluate'] },
+    TRADE: { actions: ['foldTradeSignals', 'recordTrade'] },
+    EXTERNAL_MID: { actions: 'recordExternalMid' },
+    VENUE_FILL_RATES: { actions: 'recordVenueFillRates' },
     FEED_PROBLEM: { actions: ['recordFeedProblem', 'evaluate'] },
     FEED_RECOVERED: { actions: ['recordFeedRecovered', 'evaluate'] },
-    POSITION: { actions: ['recordPosition', 'evaluateRisk'] },
+    POSITION: { actions: ['recordPosition', 'foldPositionSignals', 'evaluateRisk'] },
     HEARTBEAT: { actions: ['recordNow', 'checkFeed'] },
     // States without live quotes only note the outage; the quoting states pause on it (below).
     VENUE_DOWN: { actions: 'recordVenueDown' },
@@ -335,6 +361,12 @@ export const pairMachine = setup({
     stopped: { type: 'final' },
   },
 });
+
+/** The signal inputs of a decision, only when a rule reads them (see signalsWanted). */
+function quoteSignalInputs(ctx: PairContext): { signals?: ReturnType<typeof quoteSignalsAt> } {
+  const signals = quoteSignalsAt(ctx.quoteSignals, ctx.now, ctx.params);
+  return signals ? { signals } : {};
+}
 
 type EnqueueArgs = Parameters<Parameters<typeof enqueueActions<PairContext, PairMachineEvent, undefined, PairMachineEvent, never, never, never, never, DomainEmitted>>[0]>[0];
 

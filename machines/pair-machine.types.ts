@@ -3,6 +3,8 @@ import type { StrategyParams } from '../src/config/strategy-params.js';
 import type { Side } from '../src/core/types.js';
 import type { FeedProblemKind } from '../src/market-data/market-event.js';
 import type { ShockWindow } from '../src/strategy/shock.js';
+import type { BookDepth } from '../src/strategy/signals/book-depth.js';
+import type { QuoteSignalState } from '../src/strategy/signals/quote-signals.js';
 import type { VolatilityState } from '../src/strategy/volatility.js';
 import type { MarketSpec } from '../src/venues/venue.js';
 
@@ -61,6 +63,8 @@ export interface PairContext {
   readonly lastQuoteKey: string | null;
   /** Something changed (entry to a quoting state, a fill) that warrants a decision now. */
   readonly quoteDirty: boolean;
+  /** Signals of the optional quoting rules (book depth, trade flow, own fills, estimators), folded by src/strategy/signals. */
+  readonly quoteSignals: QuoteSignalState;
 }
 
 /** One of our own fills, as the machine sees it (signal maths in float64; the log keeps the decimals). */
@@ -74,7 +78,12 @@ export interface OwnFill {
 
 export type PairMachineEvent =
   | { type: 'START'; ts: number }
-  | { type: 'BOOK'; ts: number; bestBid: number; bestAsk: number }
+  /** `depth`: the top levels and the 1 % band of the book, for the quoting rules (absent from sources without sizes). */
+  | { type: 'BOOK'; ts: number; bestBid: number; bestAsk: number; depth?: BookDepth }
+  /** The mid of the same instrument on another venue (reference price source external-mid). */
+  | { type: 'EXTERNAL_MID'; ts: number; venue: string; mid: number }
+  /** Recent fill rate of each venue the pair quotes on (multi-venue size allocation). */
+  | { type: 'VENUE_FILL_RATES'; ts: number; rates: Readonly<Record<string, number>> }
   | { type: 'TRADE'; ts: number; price: number; size: number; aggressor: Side }
   | { type: 'FEED_PROBLEM'; ts: number; problem: FeedProblemKind; detail: string }
   | { type: 'FEED_RECOVERED'; ts: number; detail: string }

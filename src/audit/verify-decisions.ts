@@ -105,7 +105,27 @@ function checkInputs(data: EventData<'QuoteDecided'>, audit: StreamAudit, record
   if (!D(inputs.position).eq(audit.projection.inventory.position)) {
     problems.push(`inputs.position ${inputs.position} differs from the position the log implies at this point (${audit.projection.inventory.position})`);
   }
+  problems.push(...checkSignals(inputs.signals));
   if (inputs.ts > recordedAt) problems.push(`inputs.ts ${inputs.ts} is later than the time the decision was recorded (${recordedAt})`);
   if (audit.lastDecisionTs !== null && inputs.ts < audit.lastDecisionTs) problems.push(`inputs.ts ${inputs.ts} is earlier than the previous decision's (${audit.lastDecisionTs})`);
+  return problems;
+}
+
+/** Ranges the recorded signals must lie in, whatever the market did (a recomputation alone would trust them). */
+function checkSignals(signals: EventData<'QuoteDecided'>['inputs']['signals']): string[] {
+  if (!signals) return [];
+  const problems: string[] = [];
+  const within = (key: keyof typeof signals, lo: number, hi: number) => {
+    const v = signals[key];
+    if (typeof v !== 'string') return;
+    const n = Number(v);
+    if (!(n >= lo && n <= hi)) problems.push(`inputs.signals.${key} ${v} is outside [${lo}, ${hi}]`);
+  };
+  within('bookImbalance', -1, 1);
+  within('tradeFlowImbalance', -1, 1);
+  for (const k of ['bestBidSize', 'bestAskSize', 'depthBidAvgSize', 'depthAskAvgSize', 'lastTradeAgeMs', 'externalMidAgeMs', 'fillsPerMinute', 'inventoryAgeMs', 'sigmaBps'] as const) {
+    within(k, 0, Number.MAX_VALUE);
+  }
+  for (const k of ['lastTradePrice', 'externalMid', 'intensityA', 'intensityK'] as const) within(k, Number.MIN_VALUE, Number.MAX_VALUE);
   return problems;
 }

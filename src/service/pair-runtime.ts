@@ -13,6 +13,8 @@ import type { MarketEvent } from '../market-data/market-event.js';
 import { OrderManager, type OrderManagerSignal } from '../orders/order-manager.js';
 import { WrongExpectedRevisionError, type EventStore } from '../store/event-store.js';
 import type { Fill, MarketSpec, Venue } from '../venues/venue.js';
+import { summarizeBook } from '../strategy/signals/book-depth.js';
+import { signalsWanted } from '../strategy/signals/quote-signals.js';
 import { clientOrderIdFor, clientOrderIdPrefix } from './client-order-id.js';
 
 export type RunMode = 'backtest' | 'paper' | 'live';
@@ -37,6 +39,8 @@ type Input =
   | { readonly kind: 'timer' }
   /** The order manager has something to do: a venue answer arrived, or one of its timers fired. */
   | { readonly kind: 'orders' }
+  /** A signal from outside the pair's own feed (another venue's mid, venue fill rates), already validated. */
+  | { readonly kind: 'signal'; readonly event: Extract<PairMachineEvent, { type: 'EXTERNAL_MID' | 'VENUE_FILL_RATES' }> }
   | { readonly kind: 'stop'; readonly reason: string }
   /** An operator's parameter change, answered with the new version once recorded and applied. */
   | { readonly kind: 'params'; readonly change: ParamsChange };
@@ -266,6 +270,8 @@ export class PairRuntime {
     switch (input.kind) {
       case 'market':
         return this.handleMarket(input.event);
+      case 'signal':
+        return this.handleMachineEvent(input.event, null);
       case 'fill':
         return this.handleFill(input.fill);
       case 'heartbeat':
@@ -307,6 +313,26 @@ export class PairRuntime {
     }
   }
 
+  /**
+   * The mid of this instrument on another venue, for the external-mid
+   * reference price. Multi-venue wiring calls it; a bad mid is refused here,
+   * with the venue and the value, before it can reach a decision.
+   */
+  pushExternalMid(venue: string, mid: number, ts: number = this.opts.clock.now()): void {
+    if (typeof venue !== 'string' || venue.length === 0) throw new RangeError(`external mid: venue must be a non-empty string, got ${JSON.stringify(venue)}`);
+    if (typeof mid !== 'number' || !Number.isFinite(mid) || mid <= 0) throw new RangeError(`external mid from ${venue}: mid must be a finite number > 0, got ${String(mid)}`);
+    if (!Number.isInteger(ts) || ts < 0) throw new RangeError(`external mid from ${venue}: ts must be epoch ms, got ${String(ts)}`);
+    this.enqueue({ kind: 'signal', event: { type: 'EXTERNAL_MID', ts, venue, mid } });
+  }
+
+  /** Recent fill rate of each venue of this pair (fills per minute), for the size allocation rule. */
+  pushVenueFillRates(rates: Readonly<Record<string, number>>, ts: number = this.opts.clock.now()): void {
+    for (const [venue, r] of Object.entries(rates)) {
+      if (typeof r !== 'number' || !Number.isFinite(r) || r < 0) throw new RangeError(`venue fill rate of ${venue} must be a finite number >= 0, got ${String(r)}`);
+    }
+    this.enqueue({ kind: 'signal', event: { type: 'VENUE_FILL_RATES', ts, rates: { ...rates } } });
+  }
+
   private async handleMarket(event: MarketEvent): Promise<void> {
     switch (event.kind) {
       case 'book': {
@@ -324,7 +350,10 @@ export class PairRuntime {
           );
         }
         if (!bid || !ask) return;
-        return this.handleMachineEvent({ type: 'BOOK', ts: event.ts, bestBid: bid.price, bestAsk: ask.price }, null);
+        // Depth only when a quoting rule reads it: the plain ladder keeps its cost.
+        const params = this.actor?.getSnapshot().context.params;
+        const depth = params && signalsWanted(params) ? summarizeBook(event.bids, event.asks) : null;
+        return this.handleMachineEvent({ type: 'BOOK', ts: event.ts, bestBid: bid.price, bestAsk: ask.price, ...(depth ? { depth } : {}) }, null);
       }
       case 'trade':
         return this.handleMachineEvent({ type: 'TRADE', ts: event.ts, price: event.price, size: event.size, aggressor: event.aggressor }, null);

@@ -1,6 +1,51 @@
 import type { QuoteInputsData, QuoteOutputData } from '../../events/catalog.js';
 import { toDecimalString } from '../core/decimal.js';
-import type { QuoteDecision, QuoteInputs } from './quote-types.js';
+import type { QuoteDecision, QuoteInputs, QuoteSignals } from './quote-types.js';
+
+type SignalsData = NonNullable<QuoteInputsData['signals']>;
+
+const NUMERIC_SIGNALS = [
+  'bestBidSize',
+  'bestAskSize',
+  'bookImbalance',
+  'depthBidAvgSize',
+  'depthAskAvgSize',
+  'lastTradePrice',
+  'lastTradeAgeMs',
+  'externalMid',
+  'externalMidAgeMs',
+  'tradeFlowImbalance',
+  'fillsPerMinute',
+  'inventoryAgeMs',
+  'sigmaBps',
+  'intensityA',
+  'intensityK',
+] as const satisfies readonly (keyof QuoteSignals & keyof SignalsData)[];
+
+/** Only the keys present are written, so a decision reads back to exactly the inputs it had. */
+function toSignalsData(s: QuoteSignals): SignalsData {
+  const out: Record<string, unknown> = {};
+  for (const k of NUMERIC_SIGNALS) {
+    const v = s[k];
+    if (v !== undefined) out[k] = toDecimalString(v);
+  }
+  if (s.externalVenue !== undefined) out['externalVenue'] = s.externalVenue;
+  if (s.venueFillRates !== undefined) {
+    out['venueFillRates'] = Object.fromEntries(Object.entries(s.venueFillRates).map(([v, r]) => [v, toDecimalString(r)]));
+  }
+  return out as SignalsData;
+}
+
+function fromSignalsData(d: SignalsData): QuoteSignals {
+  const out: Record<string, unknown> = {};
+  for (const k of NUMERIC_SIGNALS) {
+    const v = d[k];
+    if (v !== undefined) out[k] = Number(v);
+  }
+  if (d.externalVenue !== undefined) out['externalVenue'] = d.externalVenue;
+  if (d.venueFillRates !== undefined) out['venueFillRates'] = Object.fromEntries(Object.entries(d.venueFillRates).map(([v, r]) => [v, Number(r)]));
+  return out as QuoteSignals;
+}
 
 /*
  * Decisions to and from their recorded form, so the audit can recompute a
@@ -16,6 +61,7 @@ export const toQuoteInputsData = (i: QuoteInputs): QuoteInputsData => ({
   volatilityBps: toDecimalString(i.volatilityBps),
   position: i.position,
   reduceOnly: i.reduceOnly,
+  ...(i.signals ? { signals: toSignalsData(i.signals) } : {}),
 });
 
 export const fromQuoteInputsData = (d: QuoteInputsData): QuoteInputs => ({
@@ -26,6 +72,7 @@ export const fromQuoteInputsData = (d: QuoteInputsData): QuoteInputs => ({
   volatilityBps: Number(d.volatilityBps),
   position: d.position,
   reduceOnly: d.reduceOnly,
+  ...(d.signals ? { signals: fromSignalsData(d.signals) } : {}),
 });
 
 export const toQuoteOutputData = (d: QuoteDecision): QuoteOutputData => ({

@@ -2,7 +2,7 @@ import type { StrategyParams } from '../config/strategy-params.js';
 import { D, Decimal, type Decimal as DecimalT } from '../core/decimal.js';
 import { parseDecimal, parsePositiveDecimal } from './strategy-error.js';
 
-export type InventoryParams = StrategyParams['inventory'];
+export type InventoryParams = Pick<StrategyParams['inventory'], 'maxPosition' | 'hardLimit' | 'priceSkewBps' | 'maxPriceSkewBps' | 'sizeSkew'>;
 
 export interface SizeFactors {
   /** Multiplier on the bid (buy) level size, in [0, 2]. */

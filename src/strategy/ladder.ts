@@ -1,4 +1,4 @@
-import { D, type Decimal, toDecimalString } from '../core/decimal.js';
+import { D, Decimal, toDecimalString } from '../core/decimal.js';
 import type { MarketSpec } from '../venues/venue.js';
 import type { SizeFactors } from './inventory-skew.js';
 import type { QuoteLevel, RuleFiring } from './quote-types.js';
@@ -24,8 +24,16 @@ export interface LadderInputs {
   readonly levels: number;
   /** Extra distance per level, in bps of the reference. */
   readonly levelSpacingBps: number;
-  /** Size of a level before the size factor, in quote currency, decimal string. */
-  readonly levelSizeQuote: string;
+  /** Size of every level before the size factor, in quote currency, decimal string (when `sizing` is absent). */
+  readonly levelSizeQuote?: string;
+  /** Per-side sizing: level i has size + i x increment, in base or quote currency. Overrides levelSizeQuote. */
+  readonly sizing?: Readonly<Record<LadderSide, LevelSizing>>;
+  /** Sides to quote; a side set to false gets no levels (reduce-only rules). Both by default. */
+  readonly sides?: Readonly<Record<LadderSide, boolean>>;
+  /** Extra distance of one side from the reference, bps (negative brings it closer). */
+  readonly sideAdjustBps?: Readonly<Partial<Record<LadderSide, number>>>;
+  /** Most the levels of a side may add up to, base (position headroom). */
+  readonly maxSideAmount?: Readonly<Partial<Record<LadderSide, string>>>;
   readonly sizeFactors: SizeFactors;
   readonly market: LadderMarket;
   readonly bestBid: number;
@@ -40,7 +48,15 @@ export interface Ladder {
   readonly rules: readonly RuleFiring[];
 }
 
-type LadderSide = 'bid' | 'ask';
+export type LadderSide = 'bid' | 'ask';
+
+export interface LevelSizing {
+  readonly unit: 'base' | 'quote';
+  /** Decimal string > 0. */
+  readonly size: string;
+  /** Decimal string >= 0, added per level. */
+  readonly increment: string;
+}
 
 function validate(x: LadderInputs): void {
   requirePositive('reference', x.reference);
@@ -78,12 +94,28 @@ export function buildLadder(x: LadderInputs): Ladder {
   const tick = parsePositiveDecimal('tickSize', x.market.tickSize);
   const lot = parsePositiveDecimal('lotSize', x.market.lotSize);
   const minNotional = parseNonNegativeDecimal('minNotional', x.market.minNotional);
-  const levelSizeQuote = parsePositiveDecimal('levelSizeQuote', x.levelSizeQuote);
+  const sizingOf = (side: LadderSide) => {
+    const s = x.sizing?.[side];
+    if (s) return { unit: s.unit, size: parsePositiveDecimal(`${side} size`, s.size), increment: parseNonNegativeDecimal(`${side} size increment`, s.increment) };
+    if (x.levelSizeQuote === undefined) throw new StrategyInputError('ladder needs levelSizeQuote or sizing', {});
+    return { unit: 'quote' as const, size: parsePositiveDecimal('levelSizeQuote', x.levelSizeQuote), increment: D(0) };
+  };
+  const caps = { bid: x.maxSideAmount?.bid, ask: x.maxSideAmount?.ask };
+  const capOf = (side: LadderSide) => {
+    const c = caps[side];
+    return c === undefined ? null : parseNonNegativeDecimal(`${side} headroom`, c);
+  };
   const rules: RuleFiring[] = [];
 
   const build = (side: LadderSide, ownBestBid: string | undefined): QuoteLevel[] => {
     const out: QuoteLevel[] = [];
+    if (x.sides && !x.sides[side]) return out;
     const factor = x.sizeFactors[side];
+    const sizing = sizingOf(side);
+    const cap = capOf(side);
+    let used = D(0);
+    const adjust = x.sideAdjustBps?.[side] ?? 0;
+    requireFinite(`${side} adjustment bps`, adjust);
     // The best price that still rests as a maker: one tick inside the far touch.
     const touchLimit =
       side === 'bid' ? D(roundAskToTick(x.bestAsk, tick)).minus(tick) : D(roundBidToTick(x.bestBid, tick)).plus(tick);
@@ -94,7 +126,8 @@ export function buildLadder(x: LadderInputs): Ladder {
     let last: Decimal | null = null;
     for (let i = 0; i < x.levels; i++) {
       // Additive in bps, so the quoted width is 2 x half-spread of the reference whatever the skew.
-      const offset = D(x.halfSpreadBps).plus(D(i).times(x.levelSpacingBps));
+      const half = adjust === 0 ? D(x.halfSpreadBps) : Decimal.max(0, D(x.halfSpreadBps).plus(adjust));
+      const offset = half.plus(D(i).times(x.levelSpacingBps));
       const bps = side === 'bid' ? D(x.skewBps).minus(offset) : D(x.skewBps).plus(offset);
       const raw = D(x.reference).times(bps.div(10_000).plus(1));
       let price = D(side === 'bid' ? roundBidToTick(raw, tick) : roundAskToTick(raw, tick));
@@ -123,7 +156,17 @@ export function buildLadder(x: LadderInputs): Ladder {
         continue;
       }
 
-      const amount = D(roundDownToLot(levelSizeQuote.times(factor).div(price), lot));
+      const levelSize = sizing.increment.isZero() ? sizing.size : sizing.size.plus(sizing.increment.times(i));
+      const sized = sizing.unit === 'quote' ? levelSize.times(factor).div(price) : levelSize.times(factor);
+      let amount = D(roundDownToLot(sized, lot));
+      if (cap !== null && amount.gt(cap.minus(used))) {
+        const capped = D(roundDownToLot(Decimal.max(0, cap.minus(used)), lot));
+        rules.push({
+          rule: 'headroom-cap',
+          detail: { side, level: i, amount: toDecimalString(amount), headroom: toDecimalString(cap), alreadyQuoted: toDecimalString(used), cappedTo: toDecimalString(capped) },
+        });
+        amount = capped;
+      }
       if (amount.isZero()) {
         rules.push({
           rule: 'zero-amount',
@@ -148,6 +191,7 @@ export function buildLadder(x: LadderInputs): Ladder {
       }
       // Level keeps its index, so the audit trail shows which level survived.
       out.push({ level: i, price: toDecimalString(price), amount: toDecimalString(amount) });
+      used = used.plus(amount);
       last = price;
     }
     return out;

@@ -15,6 +15,43 @@ export interface QuoteInputs {
   readonly position: string;
   /** Liquidating: quote only the reducing side, and crossing the touch is allowed. */
   readonly reduceOnly: boolean;
+  /**
+   * Market and own-trading signals the optional rules read (see
+   * signals/quote-signals.ts). Absent when no such rule is on, and in logs
+   * recorded before the rules existed.
+   */
+  readonly signals?: QuoteSignals;
+}
+
+/** Signal inputs, float64 (recorded as shortest decimal strings). Each is absent when not available. */
+export interface QuoteSignals {
+  /** Size at the best bid and best ask, base (microprice). */
+  readonly bestBidSize?: number;
+  readonly bestAskSize?: number;
+  /** (bid volume - ask volume) / total over the top pressure.levels levels, in [-1, 1]. */
+  readonly bookImbalance?: number;
+  /** Average resting size per level within 1 % of mid, base (depth-aware sizing). */
+  readonly depthBidAvgSize?: number;
+  readonly depthAskAvgSize?: number;
+  readonly lastTradePrice?: number;
+  readonly lastTradeAgeMs?: number;
+  /** Mid of another venue, and how old it is at the decision. */
+  readonly externalMid?: number;
+  readonly externalVenue?: string;
+  readonly externalMidAgeMs?: number;
+  /** (buy - sell) / total of the decayed aggressor volumes, in [-1, 1]. */
+  readonly tradeFlowImbalance?: number;
+  /** Own fills per minute over adverseSelection.windowMs. */
+  readonly fillsPerMinute?: number;
+  /** How long the position has been on its current side of the target. */
+  readonly inventoryAgeMs?: number;
+  /** EWMA volatility of the mid, bps per square root of a second (absent while not warm). */
+  readonly sigmaBps?: number;
+  /** Estimated arrival intensity A e^(-k delta): A per second, k per bps (absent while not warm). */
+  readonly intensityA?: number;
+  readonly intensityK?: number;
+  /** Recent fill rate of each venue the pair quotes on (multi-venue allocation). */
+  readonly venueFillRates?: Readonly<Record<string, number>>;
 }
 
 export interface QuoteLevel {

@@ -1,7 +1,7 @@
 import type { StrategyParams } from '../config/strategy-params.js';
 import { requireFinite, requireNonNegative, requirePositive } from './strategy-error.js';
 
-export type VolatilityParams = StrategyParams['volatility'];
+export type VolatilityParams = Pick<StrategyParams['volatility'], 'sampleIntervalMs' | 'windowSamples' | 'k' | 'maxMultiplier'>;
 
 /** Rolling mid samples for realised volatility. Immutable: every update returns a new state. */
 export interface VolatilityState {
