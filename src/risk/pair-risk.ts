@@ -37,8 +37,10 @@ export interface RiskAndToxicityParams {
 }
 
 /** A pause this module owns, and how it ends. `until` is also recorded in the events (a restart re-arms from it). */
+export type ToxicHold = { readonly kind: 'toxicity'; readonly signal: ToxicSignal; readonly reason: ToxicPauseReason; readonly until: number };
+
 export type RiskHold =
-  | { readonly kind: 'toxicity'; readonly signal: ToxicSignal; readonly reason: ToxicPauseReason; readonly until: number }
+  | ToxicHold
   | { readonly kind: 'risk'; readonly rule: RiskRule; readonly until: number | null; readonly whenClear: boolean };
 
 export interface PairRiskState {
@@ -121,7 +123,7 @@ export function holdFor(breach: RiskBreach): RiskHold {
   return { kind: 'risk', rule: breach.rule, until: breach.resume.kind === 'at' ? breach.resume.at : null, whenClear: breach.resume.kind === 'when-clear' };
 }
 
-export function toxicHold(alarm: ToxicAlarm, now: number, p: ToxicityParams): RiskHold {
+export function toxicHold(alarm: ToxicAlarm, now: number, p: ToxicityParams): ToxicHold {
   return { kind: 'toxicity', signal: alarm.signal, reason: PAUSE_REASON_OF[alarm.signal], until: now + p.calmPeriodMs };
 }
 
