@@ -5,7 +5,18 @@ import { decideQuotes } from '../src/strategy/decide-quotes.js';
 import { ladderKey, toQuoteInputsData, toQuoteOutputData } from '../src/strategy/decision-record.js';
 import { emptyShockWindow, pushShockSample } from '../src/strategy/shock.js';
 import { emptyVolatility, realisedVolatilityBps, sampleMid } from '../src/strategy/volatility.js';
-import { acknowledgeOperatorResume, holdFor, holdReason, initialPairRisk, riskOnFill, riskOnMid, riskOnTrade, toxicHold } from '../src/risk/pair-risk.js';
+import {
+  acknowledgeOperatorResume,
+  holdFor,
+  holdReason,
+  initialPairRisk,
+  noteToxicWhilePaused,
+  rearmToxicHold,
+  riskOnFill,
+  riskOnMid,
+  riskOnTrade,
+  toxicHold,
+} from '../src/risk/pair-risk.js';
 import { rollUtcDay } from '../src/risk/running-pnl.js';
 import {
   backInResumeBand,
@@ -92,6 +103,7 @@ export const pairMachine = setup({
     riskLimitBreached: ({ context }) => riskLimitBreach(context) !== null,
     toxicAlarm: ({ context }) => toxicAlarm(context) !== null,
     toxicHoldExtends: ({ context }) => toxicAlarm(context) !== null && context.risk.hold?.kind === 'toxicity',
+    toxicDuringCalm: ({ context }) => context.risk.hold?.kind === 'toxicity' && context.risk.toxicWhilePaused !== null,
     requoteHeld: ({ context }) => requoteHeld(context),
     riskHoldCleared: ({ context }) => riskHoldCleared(context),
     riskHoldTimed: ({ context }) => riskHoldTimed(context),
@@ -155,7 +167,10 @@ export const pairMachine = setup({
     }),
     /** An alarm in a state that does not act on it (starting, cooling down, liquidating) lapses. */
     dropToxicAlarm: assign(({ context }) => (context.risk.alarm === null ? {} : { risk: { ...context.risk, alarm: null } })),
-    clearRiskHold: assign(({ context }) => (context.risk.hold === null ? {} : { risk: { ...context.risk, hold: null } })),
+    noteToxicWhilePaused: assign(({ context }) => ({ risk: noteToxicWhilePaused(context.risk, context.now) })),
+    clearRiskHold: assign(({ context }) =>
+      context.risk.hold === null && context.risk.toxicWhilePaused === null ? {} : { risk: { ...context.risk, hold: null, toxicWhilePaused: null } },
+    ),
     evaluate: raise({ type: 'EVALUATE' }),
     evaluateRisk: raise({ type: 'EVALUATE_RISK' }),
     checkFeed: raise({ type: 'CHECK_FEED' }),
@@ -281,6 +296,8 @@ export const pairMachine = setup({
       after: {
         // A risk or toxicity pause with a deadline (calm period, next UTC day) resumes at it.
         riskHoldRemaining: [
+          // Toxic signals came during the calm period: it runs on from the last of them (recorded).
+          { guard: 'toxicDuringCalm', target: 'paused', reenter: true, actions: enqueueActions(rearmToxicity) },
           { guard: and(['riskHoldTimed', 'venueBlocked']), actions: enqueueActions(waitForVenueAtRiskDeadline) },
           { guard: 'riskHoldTimed', target: 'quoting', actions: enqueueActions(resumeAtRiskDeadline) },
         ],
@@ -303,8 +320,8 @@ export const pairMachine = setup({
             }),
           },
         ],
-        // Toxicity while paused for toxicity: the calm period starts again (and is recorded).
-        EVALUATE_TOXICITY: { guard: 'toxicHoldExtends', target: 'paused', reenter: true, actions: enqueueActions(extendToxicHold) },
+        // Toxicity while paused for toxicity is noted; the deadline then moves (see `after`).
+        EVALUATE_TOXICITY: { guard: 'toxicHoldExtends', actions: 'noteToxicWhilePaused' },
         CHECK_FEED: { guard: 'feedStale', actions: enqueueActions(markStaleWhilePaused) },
         OPERATOR_RESUME: [
           {
@@ -547,16 +564,18 @@ function pauseForToxicity(from: PairState) {
     const reason = holdReason(t.hold) as PauseReason;
     enqueue.emit(t.event);
     enqueue.emit(pausedEvent(from, reason, `${t.alarm.signal}: ${t.alarm.detail}`, { signal: t.alarm.signal, value: t.alarm.value, threshold: t.alarm.threshold, resumeAt: t.hold.until }));
-    enqueue.assign({ pause: { reason, detail: `${t.alarm.signal}: ${t.alarm.detail}` }, risk: { ...context.risk, alarm: null, hold: t.hold } });
+    enqueue.assign({ pause: { reason, detail: `${t.alarm.signal}: ${t.alarm.detail}` }, risk: { ...context.risk, alarm: null, toxicWhilePaused: null, hold: t.hold } });
   };
 }
 
-/** A new toxic signal during the calm period: recorded, and the calm period counts from now. */
-function extendToxicHold({ context, enqueue }: EnqueueArgs) {
-  const t = toxicityRecord(context);
-  if (!t) return;
-  enqueue.emit(t.event);
-  enqueue.assign({ risk: { ...context.risk, alarm: null, hold: t.hold } });
+/** The calm period ended but was not calm: one event records the last signal and the new deadline. */
+function rearmToxicity({ context, enqueue }: EnqueueArgs) {
+  const r = rearmToxicHold(context.risk, context.params.toxicity);
+  const firedAt = context.risk.hold?.until ?? context.now;
+  if (!r) return;
+  enqueue.emit(domain({ type: 'AdverseSelectionDetected', data: { signal: r.alarm.signal, value: r.alarm.value, threshold: r.alarm.threshold, detail: `during the calm period: ${r.alarm.detail}`, calmUntil: r.until } }));
+  // A timer carries no timestamp: it fired at the deadline it was set for.
+  enqueue.assign({ now: Math.max(context.now, firedAt), risk: r.state });
 }
 
 /** The deadline of a timed risk or toxicity pause has come: what it was, and the context after it. */

@@ -47,6 +47,8 @@ export interface PairRiskState {
   readonly toxicity: ToxicityState;
   /** A toxic signal raised by the last input; the machine consumes (clears) it. */
   readonly alarm: ToxicAlarm | null;
+  /** The last toxic signal seen while already paused for toxicity: the calm period then runs on from it. */
+  readonly toxicWhilePaused: (ToxicAlarm & { readonly ts: number }) | null;
   readonly pnl: RunningPnl;
   /** Own fills within risk.tradesWindowMs. */
   readonly sideFills: readonly SideFill[];
@@ -62,6 +64,7 @@ export function initialPairRisk(seed: PnlSeed | undefined, now: number): PairRis
   return {
     toxicity: emptyToxicity(),
     alarm: null,
+    toxicWhilePaused: null,
     pnl: seedRunningPnl(seed, now),
     sideFills: [],
     lastFillTs: null,
@@ -148,7 +151,7 @@ export const holdDeadline = (s: PairRiskState): number | null => s.hold?.until ?
  */
 export function acknowledgeOperatorResume(s: PairRiskState, at: { position: string; mid: number | null; now: number }): PairRiskState {
   const h = s.hold;
-  const cleared = { ...s, hold: null, alarm: null };
+  const cleared = { ...s, hold: null, alarm: null, toxicWhilePaused: null };
   if (h === null || h.kind !== 'risk') return cleared;
   switch (h.rule) {
     case 'daily-loss':
@@ -164,4 +167,20 @@ export function acknowledgeOperatorResume(s: PairRiskState, at: { position: stri
     case 'price-band':
       return cleared;
   }
+}
+
+/** A toxic signal while paused for toxicity: noted (no event), the deadline moves when it comes. */
+export const noteToxicWhilePaused = (s: PairRiskState, now: number): PairRiskState =>
+  s.alarm === null ? s : { ...s, alarm: null, toxicWhilePaused: { ...s.alarm, ts: now } };
+
+/**
+ * At the end of a calm period that was not calm: the new deadline is one calm
+ * period after the last toxic signal (always later than the old one).
+ */
+export function rearmToxicHold(s: PairRiskState, p: ToxicityParams): { state: PairRiskState; alarm: ToxicAlarm; until: number } | null {
+  const last = s.toxicWhilePaused;
+  if (last === null || s.hold?.kind !== 'toxicity') return null;
+  const until = last.ts + p.calmPeriodMs;
+  const { ts: _ts, ...alarm } = last;
+  return { state: { ...s, toxicWhilePaused: null, hold: { ...s.hold, signal: last.signal, until } }, alarm, until };
 }

@@ -65,16 +65,19 @@ describe('toxicity: trade imbalance', () => {
     h.validate();
   });
 
-  it('a new toxic signal during the calm period records it and restarts the calm period', () => {
+  it('toxic signals during the calm period: at its end one event records the last, and the calm period runs on from it', () => {
     const h = harness(params);
     for (let i = 0; i < 5; i++) h.trade(T0 + 200 + i * 10, 'sell');
-    for (let i = 0; i < 5; i++) h.trade(T0 + 20_000 + i * 10, 'buy');
-    expect(countOf(h.types(), 'AdverseSelectionDetected')).toBe(2);
-    expect(countOf(h.types(), 'Paused')).toBe(1);
-    expect(h.last('AdverseSelectionDetected')?.data.calmUntil).toBe(T0 + 20_040 + 30_000);
+    for (let i = 0; i < 8; i++) h.trade(T0 + 20_000 + i * 10, 'buy');
+    expect(countOf(h.types(), 'AdverseSelectionDetected')).toBe(1);
     h.advance(T0 + 240 + 30_000);
     expect(h.state()).toBe('paused');
-    h.advance(T0 + 20_040 + 30_000);
+    expect(countOf(h.types(), 'AdverseSelectionDetected')).toBe(2);
+    expect(countOf(h.types(), 'Paused')).toBe(1);
+    expect(h.last('AdverseSelectionDetected')?.data).toMatchObject({ signal: 'trade-imbalance', calmUntil: T0 + 20_070 + 30_000 });
+    h.advance(T0 + 20_070 + 30_000 - 1);
+    expect(h.state()).toBe('paused');
+    h.advance(T0 + 20_070 + 30_000);
     expect(h.state()).toBe('quoting');
     h.validate();
   });
