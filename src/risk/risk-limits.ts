@@ -24,6 +24,9 @@ export interface RiskBreach {
 
 const isOn = (amount: string): boolean => D(amount).gt(0);
 
+/** Money in a breach, to 12 places: the average cost is a quotient, and 40 digits of it would only be noise. */
+const money = (d: ReturnType<typeof D>): string => toDecimalString(d.toDecimalPlaces(12));
+
 /** |position| x mid against the value limit and the exposure limit (capital x pct), whichever binds first. */
 export function checkPositionValue(position: string, mid: number, p: RiskParams): RiskBreach | null {
   const valueOn = isOn(p.maxPositionValueQuote);
@@ -33,9 +36,9 @@ export function checkPositionValue(position: string, mid: number, p: RiskParams)
   if (valueOn && value.gte(p.maxPositionValueQuote)) {
     return {
       rule: 'max-position-value',
-      value: toDecimalString(value),
+      value: money(value),
       threshold: p.maxPositionValueQuote,
-      detail: `position value ${toDecimalString(value)} (|${position}| at ${mid}) at or above ${p.maxPositionValueQuote}`,
+      detail: `position value ${money(value)} (|${position}| at ${mid}) at or above ${p.maxPositionValueQuote}`,
       resume: { kind: 'when-clear' },
     };
   }
@@ -46,7 +49,7 @@ export function checkPositionValue(position: string, mid: number, p: RiskParams)
         rule: 'max-exposure',
         value: toDecimalString(exposurePct.toDecimalPlaces(6)),
         threshold: String(p.maxExposurePct),
-        detail: `exposure ${toDecimalString(value)} is ${toDecimalString(exposurePct.toDecimalPlaces(4))}% of capital ${p.capitalQuote}`,
+        detail: `exposure ${money(value)} is ${toDecimalString(exposurePct.toDecimalPlaces(4))}% of capital ${p.capitalQuote}`,
         resume: { kind: 'when-clear' },
       };
     }
@@ -72,9 +75,9 @@ export function checkDailyLoss(pnl: RunningPnl, now: number, p: RiskParams): Ris
   const at = nextUtcDayStart(now);
   return {
     rule: 'daily-loss',
-    value: toDecimalString(loss),
+    value: money(loss),
     threshold: p.dailyLossLimitQuote,
-    detail: `lost ${toDecimalString(loss)} since ${new Date(pnl.dayStart).toISOString()}; paused until ${new Date(at).toISOString()}`,
+    detail: `lost ${money(loss)} since ${new Date(pnl.dayStart).toISOString()}; paused until ${new Date(at).toISOString()}`,
     resume: { kind: 'at', at },
   };
 }
@@ -85,9 +88,9 @@ export function checkDrawdown(pnl: RunningPnl, p: RiskParams): RiskBreach | null
   if (dd.lt(p.maxDrawdownQuote)) return null;
   return {
     rule: 'max-drawdown',
-    value: toDecimalString(dd),
+    value: money(dd),
     threshold: p.maxDrawdownQuote,
-    detail: `net PnL ${toDecimalString(D(pnl.peak).minus(dd))} is ${toDecimalString(dd)} below its peak ${pnl.peak}`,
+    detail: `net PnL ${money(D(pnl.peak).minus(dd))} is ${money(dd)} below its peak ${money(D(pnl.peak))}`,
     resume: { kind: 'operator' },
   };
 }
