@@ -76,7 +76,24 @@ export function initialPairRisk(seed: PnlSeed | undefined, now: number): PairRis
 
 const positionValue = (position: string, mid: number) => D(position).abs().times(mid);
 
-const pnlRulesOn = (p: RiskParams): boolean => D(p.dailyLossLimitQuote).gt(0) || D(p.maxDrawdownQuote).gt(0);
+/** Which limits are on, worked out once per params object: the checks run on every book. */
+interface LimitsOn {
+  readonly any: boolean;
+  readonly pnl: boolean;
+}
+const limitsOnCache = new WeakMap<RiskParams, LimitsOn>();
+function limitsOn(p: RiskParams): LimitsOn {
+  let on = limitsOnCache.get(p);
+  if (!on) {
+    const pnl = D(p.dailyLossLimitQuote).gt(0) || D(p.maxDrawdownQuote).gt(0);
+    const any = pnl || D(p.maxPositionValueQuote).gt(0) || p.maxExposurePct > 0 || p.maxTradesPerMinute > 0 || p.priceCeiling > 0 || p.priceFloor > 0;
+    on = { any, pnl };
+    limitsOnCache.set(p, on);
+  }
+  return on;
+}
+
+const pnlRulesOn = (p: RiskParams): boolean => limitsOn(p).pnl;
 
 const withAlarm = (s: PairRiskState, alarm: ToxicAlarm | null): ToxicAlarm | null => alarm ?? s.alarm;
 
@@ -108,6 +125,7 @@ export function riskOnFill(s: PairRiskState, p: RiskAndToxicityParams, market: {
 
 /** The first risk limit breached now, if any. Cheap when every limit is off. */
 export function riskBreach(s: PairRiskState, p: RiskParams, at: { position: string; mid: number | null; now: number }): RiskBreach | null {
+  if (!limitsOn(p).any) return null;
   if (at.mid !== null) {
     const band = checkPriceBand(at.mid, p);
     if (band) return band;
