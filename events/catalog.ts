@@ -228,7 +228,16 @@ export const eventCatalog = {
   },
   AdverseSelectionDetected: {
     version: 1,
-    data: z.object({ signal: z.string(), value: z.number(), threshold: z.number(), detail: z.string() }).strict(),
+    data: z
+      .object({
+        signal: z.string(),
+        value: z.number(),
+        threshold: z.number(),
+        detail: z.string(),
+        /** When the pair resumes by itself if nothing toxic happens before (absent in logs that predate it). */
+        calmUntil: EpochMs.optional(),
+      })
+      .strict(),
   },
   FeedStale: {
     version: 1,

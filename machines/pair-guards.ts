@@ -1,5 +1,8 @@
 import { D, toDecimalString } from '../src/core/decimal.js';
 import { measureShock, isShock, withinResumeBand } from '../src/strategy/shock.js';
+import { holdCleared, riskBreach } from '../src/risk/pair-risk.js';
+import type { RiskBreach } from '../src/risk/risk-limits.js';
+import type { ToxicAlarm } from '../src/risk/toxicity-signals.js';
 import type { PairContext, PauseReason } from './pair-machine.types.js';
 
 /**
@@ -71,3 +74,26 @@ export function quoteDue(ctx: PairContext): boolean {
 
 export const canAutoResume = (ctx: PairContext, autoResumable: ReadonlySet<PauseReason>): boolean =>
   ctx.pause !== null && autoResumable.has(ctx.pause.reason) && feedBlocker(ctx) === null;
+
+// ---- risk limits and toxicity (src/risk) ----
+
+const riskAt = (ctx: PairContext) => ({ position: ctx.position, mid: ctx.mid, now: ctx.now });
+
+/** The first risk limit (params.risk) breached now, if any. */
+export const riskLimitBreach = (ctx: PairContext): RiskBreach | null => riskBreach(ctx.risk, ctx.params.risk, riskAt(ctx));
+
+/** The toxicity alarm raised by the last input, waiting to be acted on. */
+export const toxicAlarm = (ctx: PairContext): ToxicAlarm | null => ctx.risk.alarm;
+
+/** Within risk.requoteDelayAfterFillMs of our last fill: no new decision (resting orders stay). */
+export function requoteHeld(ctx: PairContext): boolean {
+  const delay = ctx.params.risk.requoteDelayAfterFillMs;
+  return delay > 0 && ctx.risk.lastFillTs !== null && ctx.now < ctx.risk.lastFillTs + delay;
+}
+
+/** A price-band or position-value pause whose condition no longer holds, with the feed and venue healthy. */
+export const riskHoldCleared = (ctx: PairContext): boolean =>
+  ctx.pause?.reason === 'risk-limit' && holdCleared(ctx.risk, ctx.params.risk, riskAt(ctx)) && feedBlocker(ctx) === null && ctx.venueDown === null;
+
+/** A pause with a deadline (calm period, next UTC day, trade window). */
+export const riskHoldTimed = (ctx: PairContext): boolean => ctx.risk.hold !== null && ctx.risk.hold.until !== null;

@@ -1,4 +1,4 @@
-import { assign, enqueueActions, raise, setup } from 'xstate';
+import { and, assign, enqueueActions, raise, setup } from 'xstate';
 import type { DomainEvent } from '../events/catalog.js';
 import { toDecimalString } from '../src/core/decimal.js';
 import { decideQuotes } from '../src/strategy/decide-quotes.js';
@@ -6,6 +6,19 @@ import { ladderKey, toQuoteInputsData, toQuoteOutputData } from '../src/strategy
 import { emptyShockWindow, pushShockSample } from '../src/strategy/shock.js';
 import { foldBook, foldExternalMid, foldPosition, foldTrade, foldVenueFillRates, initialQuoteSignals, quoteSignalsAt, signalsWanted } from '../src/strategy/signals/quote-signals.js';
 import { emptyVolatility, realisedVolatilityBps, sampleMid } from '../src/strategy/volatility.js';
+import {
+  acknowledgeOperatorResume,
+  holdFor,
+  holdReason,
+  initialPairRisk,
+  noteToxicWhilePaused,
+  rearmToxicHold,
+  riskOnFill,
+  riskOnMid,
+  riskOnTrade,
+  toxicHold,
+} from '../src/risk/pair-risk.js';
+import { rollUtcDay } from '../src/risk/running-pnl.js';
 import {
   backInResumeBand,
   beyondHardLimit,
@@ -18,6 +31,11 @@ import {
   midOf,
   quoteDue,
   rearmsLeft,
+  requoteHeld,
+  riskHoldCleared,
+  riskHoldTimed,
+  riskLimitBreach,
+  toxicAlarm,
   shockDetected,
   shockMeasure,
   targetPosition,
@@ -82,9 +100,19 @@ export const pairMachine = setup({
     // A venue that is down blocks every resume, whatever the pause reason.
     canAutoResume: ({ context }) => canAutoResume(context, AUTO_RESUMABLE) && context.venueDown === null,
     venueBlocked: ({ context }) => context.venueDown !== null,
+    // Risk limits and toxicity (src/risk/pair-risk.ts).
+    riskLimitBreached: ({ context }) => riskLimitBreach(context) !== null,
+    toxicAlarm: ({ context }) => toxicAlarm(context) !== null,
+    toxicHoldExtends: ({ context }) => toxicAlarm(context) !== null && context.risk.hold?.kind === 'toxicity',
+    toxicDuringCalm: ({ context }) => context.risk.hold?.kind === 'toxicity' && context.risk.toxicWhilePaused !== null,
+    requoteHeld: ({ context }) => requoteHeld(context),
+    riskHoldCleared: ({ context }) => riskHoldCleared(context),
+    riskHoldTimed: ({ context }) => riskHoldTimed(context),
   },
   delays: {
     cooldownRemaining: ({ context }) => Math.max(0, (context.shock?.cooldownUntil ?? context.now) - context.now),
+    // From the deadline recorded in the Paused event (0 when the pause has none: the timer's guard then declines).
+    riskHoldRemaining: ({ context }) => Math.max(0, (context.risk.hold?.until ?? context.now) - context.now),
   },
   actions: {
     recordBook: enqueueActions(({ context, event, enqueue }) => {
@@ -146,6 +174,25 @@ export const pairMachine = setup({
       if (context.params.reference.source === 'external-mid') enqueue.raise({ type: 'EVALUATE' });
     }),
     recordVenueFillRates: assign(({ context, event }) => (event.type === 'VENUE_FILL_RATES' ? { quoteSignals: foldVenueFillRates(context.quoteSignals, event.rates) } : {})),
+    // Risk and toxicity measurements (src/risk/pair-risk.ts); each may raise a toxicity alarm.
+    recordRiskOnBook: assign(({ context, event }) =>
+      event.type === 'BOOK' && context.mid !== null ? { risk: riskOnMid(context.risk, context.params, event.ts, context.mid) } : {},
+    ),
+    recordRiskOnTrade: assign(({ context, event }) =>
+      event.type === 'TRADE' ? { risk: riskOnTrade(context.risk, context.params, { ts: event.ts, size: event.size, aggressor: event.aggressor }) } : {},
+    ),
+    recordRiskOnFill: assign(({ context, event }) =>
+      event.type === 'POSITION' && event.fill ? { risk: riskOnFill(context.risk, context.params, context.market, event.ts, event.fill) } : {},
+    ),
+    raiseToxicity: enqueueActions(({ context, enqueue }) => {
+      if (context.risk.alarm !== null) enqueue.raise({ type: 'EVALUATE_TOXICITY' });
+    }),
+    /** An alarm in a state that does not act on it (starting, cooling down, liquidating) lapses. */
+    dropToxicAlarm: assign(({ context }) => (context.risk.alarm === null ? {} : { risk: { ...context.risk, alarm: null } })),
+    noteToxicWhilePaused: assign(({ context }) => ({ risk: noteToxicWhilePaused(context.risk, context.now) })),
+    clearRiskHold: assign(({ context }) =>
+      context.risk.hold === null && context.risk.toxicWhilePaused === null ? {} : { risk: { ...context.risk, hold: null, toxicWhilePaused: null } },
+    ),
     evaluate: raise({ type: 'EVALUATE' }),
     evaluateRisk: raise({ type: 'EVALUATE_RISK' }),
     checkFeed: raise({ type: 'CHECK_FEED' }),
@@ -198,15 +245,17 @@ export const pairMachine = setup({
     lastQuoteKey: null,
     quoteDirty: true,
     quoteSignals: initialQuoteSignals(input.now, input.position, input.params),
+    risk: initialPairRisk(input.pnl, input.now),
   }),
   on: {
-    BOOK: { actions: ['recordBook', 'foldBookSignals', 'evaluate'] },
-    TRADE: { actions: ['foldTradeSignals', 'recordTrade'] },
+    BOOK: { actions: ['recordBook', 'foldBookSignals', 'recordRiskOnBook', 'evaluate', 'raiseToxicity'] },
+    TRADE: { actions: ['foldTradeSignals', 'recordTrade', 'recordRiskOnTrade', 'raiseToxicity'] },
     EXTERNAL_MID: { actions: 'recordExternalMid' },
     VENUE_FILL_RATES: { actions: 'recordVenueFillRates' },
+    EVALUATE_TOXICITY: { actions: 'dropToxicAlarm' },
     FEED_PROBLEM: { actions: ['recordFeedProblem', 'evaluate'] },
     FEED_RECOVERED: { actions: ['recordFeedRecovered', 'evaluate'] },
-    POSITION: { actions: ['recordPosition', 'foldPositionSignals', 'evaluateRisk'] },
+    POSITION: { actions: ['recordPosition', 'foldPositionSignals', 'recordRiskOnFill', 'evaluateRisk', 'raiseToxicity'] },
     HEARTBEAT: { actions: ['recordNow', 'checkFeed'] },
     // States without live quotes only note the outage; the quoting states pause on it (below).
     VENUE_DOWN: { actions: 'recordVenueDown' },
@@ -249,15 +298,24 @@ export const pairMachine = setup({
       },
     },
     quoting: {
-      entry: [assign(quotingAfresh), 'evaluate'],
+      entry: [assign(quotingAfresh), 'clearRiskHold', 'evaluate'],
       on: {
         EVALUATE: [
           { guard: 'feedBlocked', target: 'paused', actions: enqueueActions(pauseForFeed('quoting')) },
           { guard: 'shockDetected', target: 'shock-cooldown', actions: enqueueActions(enterShock('quoting')) },
           { guard: 'beyondHardLimit', target: 'liquidating', actions: enqueueActions(startLiquidation('quoting')) },
+          { guard: 'riskLimitBreached', target: 'paused', actions: enqueueActions(pauseForRisk('quoting')) },
+          { guard: 'toxicAlarm', target: 'paused', actions: enqueueActions(pauseForToxicity('quoting')) },
+          // Order refresh: no new decision right after a fill (risk.requoteDelayAfterFillMs).
+          { guard: 'requoteHeld' },
           { guard: 'quoteDue', actions: { type: 'decideQuotes', params: { reduceOnly: false } } },
         ],
-        EVALUATE_RISK: { guard: 'beyondHardLimit', target: 'liquidating', actions: enqueueActions(startLiquidation('quoting')) },
+        EVALUATE_RISK: [
+          { guard: 'beyondHardLimit', target: 'liquidating', actions: enqueueActions(startLiquidation('quoting')) },
+          { guard: 'riskLimitBreached', target: 'paused', actions: enqueueActions(pauseForRisk('quoting')) },
+          { guard: 'toxicAlarm', target: 'paused', actions: enqueueActions(pauseForToxicity('quoting')) },
+        ],
+        EVALUATE_TOXICITY: { guard: 'toxicAlarm', target: 'paused', actions: enqueueActions(pauseForToxicity('quoting')) },
         CHECK_FEED: { guard: 'feedStale', target: 'paused', actions: enqueueActions(pauseForStaleFeed('quoting')) },
         OPERATOR_PAUSE: { target: 'paused', actions: enqueueActions(pauseFor('quoting', 'operator')) },
         FENCED: { target: 'paused', actions: enqueueActions(pauseFor('quoting', 'fenced')) },
@@ -268,14 +326,35 @@ export const pairMachine = setup({
     },
     paused: {
       entry: assign(noQuotesLive),
+      after: {
+        // A risk or toxicity pause with a deadline (calm period, next UTC day) resumes at it.
+        riskHoldRemaining: [
+          // Toxic signals came during the calm period: it runs on from the last of them (recorded).
+          { guard: 'toxicDuringCalm', target: 'paused', reenter: true, actions: enqueueActions(rearmToxicity) },
+          { guard: and(['riskHoldTimed', 'venueBlocked']), actions: enqueueActions(waitForVenueAtRiskDeadline) },
+          { guard: 'riskHoldTimed', target: 'quoting', actions: enqueueActions(resumeAtRiskDeadline) },
+        ],
+      },
       on: {
-        EVALUATE: {
-          guard: 'canAutoResume',
-          target: 'quoting',
-          actions: enqueueActions(({ context, enqueue }) => {
-            enqueue.emit(domain({ type: 'Resumed', data: { from: 'paused', to: 'quoting', reason: context.pause?.reason ?? 'unknown', detail: 'condition cleared' } }));
-          }),
-        },
+        EVALUATE: [
+          {
+            guard: 'canAutoResume',
+            target: 'quoting',
+            actions: enqueueActions(({ context, enqueue }) => {
+              enqueue.emit(domain({ type: 'Resumed', data: { from: 'paused', to: 'quoting', reason: context.pause?.reason ?? 'unknown', detail: 'condition cleared' } }));
+            }),
+          },
+          {
+            guard: 'riskHoldCleared',
+            target: 'quoting',
+            actions: enqueueActions(({ context, enqueue }) => {
+              const rule = context.risk.hold?.kind === 'risk' ? context.risk.hold.rule : 'risk';
+              enqueue.emit(domain({ type: 'Resumed', data: { from: 'paused', to: 'quoting', reason: 'risk-limit', detail: `${rule} back inside its limit` } }));
+            }),
+          },
+        ],
+        // Toxicity while paused for toxicity is noted; the deadline then moves (see `after`).
+        EVALUATE_TOXICITY: { guard: 'toxicHoldExtends', actions: 'noteToxicWhilePaused' },
         CHECK_FEED: { guard: 'feedStale', actions: enqueueActions(markStaleWhilePaused) },
         OPERATOR_RESUME: [
           {
@@ -299,6 +378,8 @@ export const pairMachine = setup({
             actions: enqueueActions(({ context, event, enqueue }) => {
               if (event.type !== 'OPERATOR_RESUME') return;
               enqueue.emit(domain({ type: 'Resumed', data: { from: 'paused', to: 'quoting', reason: 'operator', detail: `${event.identity}: ${event.reason}; was ${context.pause?.reason ?? 'unknown'}` } }));
+              // The limit that held is waived where it would fire again at once (src/risk/pair-risk.ts).
+              enqueue.assign({ risk: acknowledgeOperatorResume(context.risk, { position: context.position, mid: context.mid, now: context.now }) });
             }),
           },
         ],
@@ -489,6 +570,76 @@ function rearmShock({ context, enqueue }: EnqueueArgs) {
     }),
   );
   enqueue.assign({ now: firedAt, shock: { referencePrice: mid, cooldownUntil, rearms } });
+}
+
+// ---- risk limits and toxicity ----
+
+function pauseForRisk(from: PairState) {
+  return ({ context, enqueue }: EnqueueArgs) => {
+    const breach = riskLimitBreach(context);
+    if (!breach) return;
+    const r = breach.resume;
+    const action = r.kind === 'at' ? `pause until ${new Date(r.at).toISOString()}` : r.kind === 'when-clear' ? 'pause until back inside the limit' : 'pause until an operator resumes';
+    const numbers: Record<string, string | number> = { limit: breach.rule, value: breach.value, threshold: breach.threshold };
+    if (r.kind === 'at') numbers['resumeAt'] = r.at;
+    enqueue.emit(domain({ type: 'RiskLimitBreached', data: { limit: breach.rule, value: breach.value, threshold: breach.threshold, action } }));
+    enqueue.emit(pausedEvent(from, 'risk-limit', breach.detail, numbers));
+    enqueue.assign({ pause: { reason: 'risk-limit', detail: breach.detail }, risk: { ...context.risk, alarm: null, hold: holdFor(breach) } });
+  };
+}
+
+function toxicityRecord(context: PairContext) {
+  const alarm = context.risk.alarm;
+  if (!alarm) return null;
+  const hold = toxicHold(alarm, context.now, context.params.toxicity);
+  const event = domain({ type: 'AdverseSelectionDetected', data: { signal: alarm.signal, value: alarm.value, threshold: alarm.threshold, detail: alarm.detail, calmUntil: hold.until } });
+  return { alarm, hold, event };
+}
+
+function pauseForToxicity(from: PairState) {
+  return ({ context, enqueue }: EnqueueArgs) => {
+    const t = toxicityRecord(context);
+    if (!t) return;
+    const reason = holdReason(t.hold) as PauseReason;
+    enqueue.emit(t.event);
+    enqueue.emit(pausedEvent(from, reason, `${t.alarm.signal}: ${t.alarm.detail}`, { signal: t.alarm.signal, value: t.alarm.value, threshold: t.alarm.threshold, resumeAt: t.hold.until }));
+    enqueue.assign({ pause: { reason, detail: `${t.alarm.signal}: ${t.alarm.detail}` }, risk: { ...context.risk, alarm: null, toxicWhilePaused: null, hold: t.hold } });
+  };
+}
+
+/** The calm period ended but was not calm: one event records the last signal and the new deadline. */
+function rearmToxicity({ context, enqueue }: EnqueueArgs) {
+  const r = rearmToxicHold(context.risk, context.params.toxicity);
+  const firedAt = context.risk.hold?.until ?? context.now;
+  if (!r) return;
+  enqueue.emit(domain({ type: 'AdverseSelectionDetected', data: { signal: r.alarm.signal, value: r.alarm.value, threshold: r.alarm.threshold, detail: `during the calm period: ${r.alarm.detail}`, calmUntil: r.until } }));
+  // A timer carries no timestamp: it fired at the deadline it was set for.
+  enqueue.assign({ now: Math.max(context.now, firedAt), risk: r.state });
+}
+
+/** The deadline of a timed risk or toxicity pause has come: what it was, and the context after it. */
+function riskDeadlinePassed(context: PairContext) {
+  const hold = context.risk.hold;
+  if (hold === null || hold.until === null) return null;
+  // A timer carries no timestamp: it fired at the deadline it was set for.
+  const now = Math.max(context.now, hold.until);
+  const risk = { ...context.risk, hold: null, pnl: rollUtcDay(context.risk.pnl, now) };
+  const what = hold.kind === 'toxicity' ? `calm period after ${hold.signal} over` : `${hold.rule} pause over at ${new Date(hold.until).toISOString()}`;
+  return { hold, now, risk, what };
+}
+
+function resumeAtRiskDeadline({ context, enqueue }: EnqueueArgs) {
+  const d = riskDeadlinePassed(context);
+  if (!d) return;
+  enqueue.emit(domain({ type: 'Resumed', data: { from: 'paused', to: 'quoting', reason: holdReason(d.hold), detail: d.what } }));
+  enqueue.assign({ now: d.now, risk: d.risk });
+}
+
+/** The venue is still down at the deadline: wait for it (VENUE_UP resumes a venue-unavailable pause). */
+function waitForVenueAtRiskDeadline({ context, enqueue }: EnqueueArgs) {
+  const d = riskDeadlinePassed(context);
+  if (!d) return;
+  enqueue.assign({ now: d.now, risk: d.risk, pause: { reason: 'venue-unavailable', detail: `${d.what}; ${context.venueDown?.detail ?? 'venue unavailable'}` } });
 }
 
 export type PairMachine = typeof pairMachine;

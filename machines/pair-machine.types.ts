@@ -6,6 +6,8 @@ import type { ShockWindow } from '../src/strategy/shock.js';
 import type { BookDepth } from '../src/strategy/signals/book-depth.js';
 import type { QuoteSignalState } from '../src/strategy/signals/quote-signals.js';
 import type { VolatilityState } from '../src/strategy/volatility.js';
+import type { PairRiskState } from '../src/risk/pair-risk.js';
+import type { PnlSeed } from '../src/risk/running-pnl.js';
 import type { MarketSpec } from '../src/venues/venue.js';
 
 export type PauseReason =
@@ -21,7 +23,11 @@ export type PauseReason =
   /** The venue refused an order for lack of funds. */
   | 'insufficient-funds'
   /** The venue refused in a way that needs an operator (credentials, permissions, an unsupported operation). */
-  | 'venue-error';
+  | 'venue-error'
+  /** A toxicity signal from the market's flow (trade imbalance, short-term volatility); resumes after toxicity.calmPeriodMs. */
+  | 'toxic-flow'
+  /** A toxicity signal from our own fills (one-sided, volume spike, markout); resumes after toxicity.calmPeriodMs. */
+  | 'adverse-selection';
 
 /** Pause reasons that clear by themselves when the market data (and the venue) are healthy again. */
 export const AUTO_RESUMABLE: ReadonlySet<PauseReason> = new Set<PauseReason>(['feed-stale', 'feed-problem', 'venue-unavailable']);
@@ -34,6 +40,8 @@ export interface PairMachineInput {
   /** Signed base position rebuilt from the stream. */
   readonly position: string;
   readonly now: number;
+  /** Inventory, fees and mark from the runtime's projection: the running PnL of the loss and drawdown limits starts there. */
+  readonly pnl?: PnlSeed;
 }
 
 export interface PairContext {
@@ -65,6 +73,8 @@ export interface PairContext {
   readonly quoteDirty: boolean;
   /** Signals of the optional quoting rules (book depth, trade flow, own fills, estimators), folded by src/strategy/signals. */
   readonly quoteSignals: QuoteSignalState;
+  /** Risk limits and toxicity signals (src/risk/pair-risk.ts): windows, running PnL, the hold that paused the pair. */
+  readonly risk: PairRiskState;
 }
 
 /** One of our own fills, as the machine sees it (signal maths in float64; the log keeps the decimals). */
@@ -74,6 +84,8 @@ export interface OwnFill {
   readonly amount: number;
   readonly fee: number;
   readonly liquidity: 'maker' | 'taker';
+  /** Absent: the fee is in quote currency. */
+  readonly feeCurrency?: string;
 }
 
 export type PairMachineEvent =
@@ -111,6 +123,8 @@ export type PairMachineEvent =
    * quotes made on the older book would cross the newer one.
    */
   | { type: 'EVALUATE_RISK' }
+  /** Internal: a toxicity alarm was raised by an input that does not otherwise evaluate (a trade, a fill). */
+  | { type: 'EVALUATE_TOXICITY' }
   /** Internal: check the feed age after a heartbeat. */
   | { type: 'CHECK_FEED' };
 

@@ -123,7 +123,16 @@ export class PairRuntime {
 
     const actor = createActor(pairMachine, {
       clock: clock as never,
-      input: { pairId: this.opts.pairId, market, params, paramsVersion, position: this.projection.inventory.position, now: clock.now() },
+      input: {
+        pairId: this.opts.pairId,
+        market,
+        params,
+        paramsVersion,
+        position: this.projection.inventory.position,
+        now: clock.now(),
+        // The running PnL of the loss and drawdown limits starts from the log's.
+        pnl: { inventory: this.projection.inventory, fees: this.projection.feesAndMark.fees, lastMid: this.projection.feesAndMark.lastMid },
+      },
     });
     actor.on('domain', (e) => {
       this.emitted.push(e.event);
@@ -388,7 +397,7 @@ export class PairRuntime {
       fillTs: fill.ts,
     };
     const [filled] = await this.commit([{ type: 'OrderFilled', data }], null);
-    const own = { side: fill.side, price: Number(fill.price), amount: Number(fill.amount), fee: Number(fill.fee), liquidity: fill.liquidity };
+    const own = { side: fill.side, price: Number(fill.price), amount: Number(fill.amount), fee: Number(fill.fee), liquidity: fill.liquidity, feeCurrency: fill.feeCurrency };
     await this.handleMachineEvent({ type: 'POSITION', ts: fill.ts, position: this.projection.inventory.position, fill: own }, filled?.id ?? null);
   }
 
