@@ -40,6 +40,11 @@ export const QuoteInputsSchema = z
     volatilityBps: NonNegativeDecimalString,
     position: DecimalString,
     reduceOnly: z.boolean(),
+    /** Multi-venue (optional, absent for a lone pair): the pair group as this member saw it; the decision is cut to its room. */
+    group: z
+      .object({ position: DecimalString, limit: PositiveDecimalString, othersBuy: NonNegativeDecimalString, othersSell: NonNegativeDecimalString })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -5,6 +5,7 @@ import type { FeedProblemKind } from '../src/market-data/market-event.js';
 import type { ShockWindow } from '../src/strategy/shock.js';
 import type { VolatilityState } from '../src/strategy/volatility.js';
 import type { MarketSpec } from '../src/venues/venue.js';
+import type { GroupView } from '../src/service/multi-venue/pair-group.js';
 
 export type PauseReason =
   | 'feed-stale'
@@ -61,6 +62,8 @@ export interface PairContext {
   readonly lastQuoteKey: string | null;
   /** Something changed (entry to a quoting state, a fill) that warrants a decision now. */
   readonly quoteDirty: boolean;
+  /** Multi-venue: the pair group as last reported (GROUP_POSITION); null for a lone pair. Decisions record it and are cut to its room. */
+  readonly group: GroupView | null;
 }
 
 /** One of our own fills, as the machine sees it (signal maths in float64; the log keeps the decimals). */
@@ -92,6 +95,8 @@ export type PairMachineEvent =
   /** The venue refused an order in a way that needs a pause an operator lifts. */
   | { type: 'VENUE_REFUSED'; ts: number; reason: 'insufficient-funds' | 'venue-error'; detail: string }
   | { type: 'STOP'; ts: number; reason: string; openOrders: number }
+  /** Multi-venue: the pair group's total (pair-group.ts) changed; the next decision uses it. */
+  | { type: 'GROUP_POSITION'; ts: number; group: GroupView; members: number }
   /** Internal: re-evaluate guards after the context changed. */
   | { type: 'EVALUATE' }
   /**

@@ -43,6 +43,7 @@ program
   .option('--time-unit-ms <ms>', 'synthetic: data-time milliseconds per model time unit')
   .option('--fill-model <model>', 'with --data: "queue" (queue position, the default) or "through" (any print at or through our price fills)')
   .option('--latency <ms>', 'with --data: <order-ms>[,<feed-ms>], order one-way latency and market-data/fill feed latency (default 0,0)')
+  .option('--venues <ids>', 'with --data: multi-venue, the recording feeds each of these simulated venue ids, e.g. binance,binance2')
   .option('--store <url>', 'event store URL (default: memory:)')
   .option('--config <file>', 'engine config (JSON)')
   .option('--json', 'print one JSON summary object, last on stdout')

@@ -5,6 +5,7 @@ import { pairIdOf, pairStreamOf } from '../core/types.js';
 import type { MarketSpec } from '../venues/venue.js';
 import { knownMarket } from './known-markets.js';
 import { StrategyParamsSchema, type StrategyParams } from './strategy-params.js';
+import { checkGroupReferences, PairGroupsSchema } from '../service/multi-venue/group-config.js';
 
 const MarketOverridesSchema = z
   .object({
@@ -27,14 +28,18 @@ export const PairConfigSchema = z
     symbol: z.string().min(1),
     market: MarketOverridesSchema.optional(),
     params: StrategyParamsSchema.optional(),
+    /** Multi-venue: the id of a `groups` entry whose total position limit this pair shares. */
+    group: z.string().min(1).optional(),
   })
   .strict();
 
 export const EngineConfigSchema = z
   .object({
     pairs: z.array(PairConfigSchema).default([]),
+    groups: PairGroupsSchema,
   })
-  .strict();
+  .strict()
+  .superRefine(checkGroupReferences);
 
 export type EngineConfig = z.output<typeof EngineConfigSchema>;
 export type PairConfig = z.output<typeof PairConfigSchema>;

@@ -13,6 +13,7 @@ import { OrderManager, type OrderManagerSignal } from '../orders/order-manager.j
 import { WrongExpectedRevisionError, type EventStore } from '../store/event-store.js';
 import type { Fill, MarketSpec, Venue } from '../venues/venue.js';
 import { clientOrderIdFor, clientOrderIdPrefix } from './client-order-id.js';
+import type { GroupView } from './multi-venue/pair-group.js';
 
 export type RunMode = 'backtest' | 'paper' | 'live';
 
@@ -36,7 +37,9 @@ type Input =
   | { readonly kind: 'timer' }
   /** The order manager has something to do: a venue answer arrived, or one of its timers fired. */
   | { readonly kind: 'orders' }
-  | { readonly kind: 'stop'; readonly reason: string };
+  | { readonly kind: 'stop'; readonly reason: string }
+  /** Multi-venue: the pair group's total changed (src/service/multi-venue). */
+  | { readonly kind: 'group'; readonly view: GroupView; readonly members: number };
 
 /** Events that take every quote off the venue. */
 const CANCEL_ALL_ON = new Set<DomainEvent['type']>(['Paused', 'ShockDetected', 'PairStopped', 'LiquidationStarted', 'LiquidationCompleted']);
@@ -161,6 +164,11 @@ export class PairRuntime {
     while (this.pumping) await this.pumping;
   }
 
+  /** Multi-venue: tell the pair its group's total (the group coordinator calls this when it changes). */
+  groupChanged(view: GroupView, members: number): void {
+    this.enqueue({ kind: 'group', view, members });
+  }
+
   summary(): PairSummary {
     return summarisePair(this.projection);
   }
@@ -211,6 +219,8 @@ export class PairRuntime {
       case 'timer':
         this.flushQueued = false;
         return this.flushEmitted(null);
+      case 'group':
+        return this.handleMachineEvent({ type: 'GROUP_POSITION', ts, group: input.view, members: input.members }, null);
       case 'orders':
         this.ordersQueued = false;
         await this.orders.process();

@@ -16,6 +16,7 @@ export const toQuoteInputsData = (i: QuoteInputs): QuoteInputsData => ({
   volatilityBps: toDecimalString(i.volatilityBps),
   position: i.position,
   reduceOnly: i.reduceOnly,
+  ...(i.group ? { group: { ...i.group } } : {}),
 });
 
 export const fromQuoteInputsData = (d: QuoteInputsData): QuoteInputs => ({
@@ -26,6 +27,7 @@ export const fromQuoteInputsData = (d: QuoteInputsData): QuoteInputs => ({
   volatilityBps: Number(d.volatilityBps),
   position: d.position,
   reduceOnly: d.reduceOnly,
+  ...(d.group ? { group: { ...d.group } } : {}),
 });
 
 export const toQuoteOutputData = (d: QuoteDecision): QuoteOutputData => ({
