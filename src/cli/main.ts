@@ -23,6 +23,10 @@ program
   .option('--speed <x>', 'replay speed, 1 = real time', '1')
   .option('--fill-model <model>', 'simulated venue: "queue" (queue position, the default) or "through" (any print at or through our price fills)')
   .option('--latency <ms>', 'simulated venue: <order-ms>[,<feed-ms>], order one-way latency and market-data/fill feed latency (default 0,0)')
+  .option('--venue <kind>', '"paper" (default: the simulated venue on a recording) or "ccxt" (a real exchange; keys from MM_<EXCHANGE>_API_KEY/_SECRET)')
+  .option('--exchange <id>', 'with --venue ccxt: ccxt exchange id, e.g. binance or binanceusdm')
+  .option('--sandbox', "with --venue ccxt: the exchange's testnet/sandbox")
+  .option('--symbols <list>', 'with --venue ccxt: comma-separated symbols, e.g. BTC/USDT')
   .option('--log-level <level>', 'pino log level')
   .action((o) => runCommand(o));
 

@@ -152,4 +152,6 @@ export interface Venue {
   cancelAll(symbol: string): Promise<readonly CancelResult[]>;
   fetchOpenOrders(symbol: string): Promise<readonly OpenOrder[]>;
   fetchBalances(): Promise<Readonly<Record<string, Balance>>>;
+  /** Ends the venue's feeds and background work (websockets, timers); its streams complete. Called once, on stop, after every pair has stopped. */
+  close(): void | Promise<void>;
 }

@@ -166,6 +166,11 @@ export class ScriptedVenue implements Venue {
   fetchBalances(): Promise<Readonly<Record<string, Balance>>> {
     return Promise.resolve({});
   }
+  closed = false;
+  close(): void {
+    this.closed = true;
+    this.fills.complete();
+  }
 
   placeOrders(orders: readonly OrderRequest[]): Promise<readonly OrderResult[]> {
     const at = this.clock.now();

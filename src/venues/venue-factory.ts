@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import type { Clock } from '../clock/clock.js';
+import type { Logger } from '../log/logger.js';
+import { CcxtVenue } from './ccxt/ccxt-venue.js';
+import { envVarNames } from './ccxt/ccxt-exchange.js';
+import type { PairSummary } from '../../projections/pair-projection.js';
+import { UsageError } from '../cli/errors.js';
+import type { EngineConfig } from '../config/engine-config.js';
+import { runLive } from '../service/live-runner.js';
+import type { EventStore } from '../store/event-store.js';
+
+/**
+ * Which venue `mm run` trades on, from its options (`--venue`, `--exchange`,
+ * `--sandbox`, `--symbols`), validated with zod. `paper` is the simulated
+ * venue on a replayed recording (the session builds it); `ccxt` is a real
+ * exchange through ccxt, with keys from the environment only.
+ */
+export const VENUE_KINDS = ['paper', 'ccxt'] as const;
+
+const SymbolList = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()))
+  .pipe(z.array(z.string().regex(/^[A-Z0-9]+(\/[A-Z0-9]+(:[A-Z0-9]+)?)?$/, 'a symbol like BTC/USDT or BTCUSDT')).min(1));
+
+export const VenueSpecSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('paper') }).strict(),
+  z
+    .object({
+      kind: z.literal('ccxt'),
+      /** ccxt exchange id, e.g. binance (spot) or binanceusdm. */
+      exchange: z.string().regex(/^[a-z0-9]+$/, 'a ccxt exchange id such as binance or binanceusdm'),
+      sandbox: z.boolean().default(false),
+      symbols: SymbolList,
+    })
+    .strict(),
+]);
+
+export type VenueSpec = z.output<typeof VenueSpecSchema>;
+
+export class VenueSpecError extends Error {
+  override readonly name = 'VenueSpecError';
+}
+
+/** The option each field comes from, so an error names the flag. */
+const FLAG: Record<string, string> = { kind: '--venue', exchange: '--exchange', sandbox: '--sandbox', symbols: '--symbols' };
+
+export interface VenueOptions {
+  readonly venue?: string;
+  readonly exchange?: string;
+  readonly sandbox?: boolean;
+  readonly symbols?: string;
+}
+
+/** Parse and validate; errors name the flag, the value and what is allowed. */
+export function parseVenueSpec(opts: VenueOptions): VenueSpec {
+  const kind = opts.venue ?? 'paper';
+  if (!(VENUE_KINDS as readonly string[]).includes(kind)) throw new VenueSpecError(`--venue must be one of ${VENUE_KINDS.join(', ')}, got "${kind}"`);
+  if (kind === 'paper') {
+    const extra = (['exchange', 'symbols'] as const).find((k) => opts[k] !== undefined);
+    if (extra) throw new VenueSpecError(`${FLAG[extra]} needs --venue ccxt`);
+    return { kind: 'paper' };
+  }
+  if (opts.exchange === undefined) throw new VenueSpecError('--venue ccxt needs --exchange <ccxt exchange id>, e.g. --exchange binance');
+  if (opts.symbols === undefined) throw new VenueSpecError('--venue ccxt needs --symbols <list>, e.g. --symbols BTC/USDT');
+  const parsed = VenueSpecSchema.safeParse({ kind, exchange: opts.exchange, sandbox: opts.sandbox ?? false, symbols: opts.symbols });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue?.path[0] ?? 'kind');
+    const value = (opts as Record<string, unknown>)[key === 'kind' ? 'venue' : key];
+    throw new VenueSpecError(`${FLAG[key] ?? key}: ${issue?.message ?? 'invalid'}, got "${String(value)}"`);
+  }
+  return parsed.data;
+}
+
+export interface CcxtVenueBuild {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Where the keys come from (MM_<EXCHANGE>_API_KEY / _SECRET); default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * A ready ccxt instance (tests: a real ccxt exchange whose HTTP layer answers
+   * with recorded payloads). Default: built from the spec.
+   */
+  readonly exchange?: ConstructorParameters<typeof CcxtVenue>[0]['exchange'];
+}
+
+/** The live venue for a ccxt spec. Keys are read from the environment only and never logged: the log says whether they were found. */
+export function createCcxtVenue(spec: Extract<VenueSpec, { kind: 'ccxt' }>, build: CcxtVenueBuild): CcxtVenue {
+  const env = build.env ?? process.env;
+  const names = envVarNames(spec.exchange);
+  build.logger.info(
+    { exchange: spec.exchange, sandbox: spec.sandbox, symbols: spec.symbols, keys: env[names.apiKey] && env[names.secret] ? `found in ${names.apiKey}/${names.secret}` : `absent (${names.apiKey}/${names.secret} unset): public data only` },
+    'ccxt venue',
+  );
+  return new CcxtVenue({
+    exchangeId: spec.exchange,
+    sandbox: spec.sandbox,
+    env,
+    symbols: spec.symbols,
+    clock: build.clock,
+    logger: build.logger,
+    ...(build.exchange ? { exchange: build.exchange } : {}),
+  });
+}
+
+export interface LiveStart {
+  readonly store: EventStore;
+  readonly config: EngineConfig;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly instanceId: string;
+  readonly signal: AbortSignal;
+  /** Tests: a ready ccxt instance (recorded HTTP layer); default built from the spec. */
+  readonly exchange?: CcxtVenueBuild['exchange'];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * `mm run`'s one call into the venue layer: for `--venue ccxt` it runs the
+ * pairs live on the exchange until the signal and returns their summaries;
+ * for `paper` (the default) it returns null and the caller paper-trades.
+ * A bad spec is a usage error naming the flag.
+ */
+export async function startVenue(opts: VenueOptions, start: LiveStart): Promise<{ readonly pairs: Record<string, PairSummary> } | null> {
+  let spec: VenueSpec;
+  try {
+    spec = parseVenueSpec(opts);
+  } catch (err) {
+    throw err instanceof VenueSpecError ? new UsageError(err.message) : err;
+  }
+  if (spec.kind === 'paper') return null;
+  const venue = createCcxtVenue(spec, { clock: start.clock, logger: start.logger, ...(start.env ? { env: start.env } : {}), ...(start.exchange ? { exchange: start.exchange } : {}) });
+  start.logger.info({ mode: 'live', venue: venue.id, symbols: spec.symbols, sandbox: spec.sandbox, instanceId: start.instanceId }, 'market maker starting');
+  return runLive({ venue, symbols: spec.symbols, store: start.store, config: start.config, logger: start.logger, clock: start.clock, instanceId: start.instanceId, signal: start.signal });
+}
