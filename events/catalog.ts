@@ -107,6 +107,8 @@ export const eventCatalog = {
         postOnly: z.boolean(),
         reduceOnly: z.boolean(),
         level: z.number().int().nonnegative(),
+        /** Why the amount differs from the decision's level (optional), e.g. the insufficient-funds size cap. */
+        rule: z.string().optional(),
       })
       .strict(),
   },
