@@ -803,10 +803,15 @@ export class OrderManager {
     };
     const now = this.clock.now();
     const unanswered: CancelItem[] = [];
+    const failed: { readonly item: CancelItem; readonly r: Extract<CancelResult, { status: 'failed' }> }[] = [];
     for (const item of items) {
       const r = byId.get(item.id);
       if (!r) {
         unanswered.push(item);
+        continue;
+      }
+      if (r.status === 'failed') {
+        failed.push({ item, r });
         continue;
       }
       if (item.kind !== 'managed') {
@@ -836,6 +841,8 @@ export class OrderManager {
       this.log.error({ clientOrderIds: unanswered.map((i) => i.id) }, 'the venue gave no result for some cancels: sending them again');
       this.retryCancels(unanswered, now);
     }
+    // Not confirmed: the order may be live; sent again after a backoff, and a network failure pauses as for a failed call.
+    for (const { item, r } of failed) this.onCancelFailed([item], Object.assign(new Error(r.reason), { category: r.category, action: r.action }));
     for (const [causation, events] of groups) await this.journal.record(events, causation);
   }
 

@@ -97,7 +97,20 @@ export type OrderResult =
 
 export type CancelResult =
   | { readonly clientOrderId: string; readonly status: 'cancelled'; readonly remaining: string; readonly ts: number }
-  | { readonly clientOrderId: string; readonly status: 'unknown-order'; readonly reason: string; readonly ts: number };
+  | { readonly clientOrderId: string; readonly status: 'unknown-order'; readonly reason: string; readonly ts: number }
+  /**
+   * The venue could not confirm the cancel (a network failure, a rate limit
+   * that outlasted the retries): the order may still be live. The caller sends
+   * it again; `category`/`action` say what else to do (e.g. pause on network).
+   */
+  | {
+      readonly clientOrderId: string;
+      readonly status: 'failed';
+      readonly reason: string;
+      readonly category: VenueErrorCategory;
+      readonly action: VenueErrorAction;
+      readonly ts: number;
+    };
 
 export interface OpenOrder {
   readonly clientOrderId: string;

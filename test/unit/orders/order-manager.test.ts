@@ -343,6 +343,38 @@ describe('order manager: venue refusals', () => {
     expect(venue.live.size).toBe(0);
   });
 
+  it("a cancel answered 'failed' (not confirmed) is sent again after a backoff; the others of the batch are recorded at once", async () => {
+    const { host, venue, journal } = setup({ retryBackoffMs: 100 });
+    await host.decide(target([q(0, '59995', '0.001')], [q(0, '60005', '0.001')]));
+    await host.settle();
+    const [bidId] = journal.ofType('OrderPlaced').map((e) => e.data.clientOrderId);
+    let failures = 0;
+    venue.cancelPolicy = (id) => (id === bidId && failures++ < 2 ? 'rate-limited' : undefined);
+    await host.cancelAll('operator pause');
+    await host.settle();
+    // The ask is cancelled; the bid is still live at the venue and open in the log.
+    expect(journal.ofType('OrderCancelled').map((e) => e.data.clientOrderId)).not.toContain(bidId);
+    expect(venue.live.has(bidId!)).toBe(true);
+    expect(journal.openOrders().has(bidId!)).toBe(true);
+    await host.advance(100);
+    await host.advance(200);
+    await host.settle();
+    expect(venue.cancels.filter((c) => c.ids.includes(bidId!))).toHaveLength(3);
+    expect(journal.ofType('OrderCancelled').map((e) => e.data.clientOrderId)).toContain(bidId);
+    expect(venue.live.size).toBe(0);
+    expect(host.signals).toEqual([]);
+  });
+
+  it("a cancel answered 'failed' for a network reason pauses the pair as venue-unavailable", async () => {
+    const { host, venue } = setup();
+    await host.decide(target([q(0, '59995', '0.001')], []));
+    await host.settle();
+    venue.cancelPolicy = () => 'network';
+    await host.decide(target([q(0, '59900', '0.001')], []));
+    await host.settle();
+    expect(host.signals.map((s) => s.type)).toEqual(['venue-down']);
+  });
+
   it("on an action 'halt' refusal (credentials): records it and signals a venue-error pause", async () => {
     const { host, venue } = setup();
     venue.placePolicy = () => ({ kind: 'reject', category: 'auth' });
