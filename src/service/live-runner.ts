@@ -60,6 +60,9 @@ export async function runLive(opts: LiveRunOptions): Promise<{ readonly pairs: R
       runtimes.push(runtime);
       await runtime.start();
     }
+    // The exchange-side cancel-all timer, where the venue has one (a no-op where the exchange does not).
+    const dms = venue as Venue & { startDeadMansSwitch?: () => Promise<void> };
+    if (typeof dms.startDeadMansSwitch === 'function') await dms.startDeadMansSwitch();
     if (!opts.signal.aborted) await new Promise<void>((resolve) => opts.signal.addEventListener('abort', () => resolve(), { once: true }));
   } finally {
     for (const r of runtimes) await r.stop('service shutdown');

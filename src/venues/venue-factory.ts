@@ -103,6 +103,58 @@ export function createCcxtVenue(spec: Extract<VenueSpec, { kind: 'ccxt' }>, buil
   });
 }
 
+/**
+ * `MM_CCXT_ENDPOINTS='{"rest":"http://127.0.0.1:8080","ws":"ws://127.0.0.1:8081"}'`
+ * routes the exchange through other endpoints: every REST URL of the ccxt
+ * instance keeps its path on the `rest` origin, every websocket URL becomes
+ * `<ws>/<original host><original path>` (the host stays in the path: ccxt
+ * tells some streams apart by it). For a local proxy or recorder; the tests
+ * point it at a loopback exchange replaying recorded payloads.
+ */
+export const ENDPOINTS_ENV = 'MM_CCXT_ENDPOINTS';
+
+const EndpointsSchema = z
+  .object({
+    rest: z.string().regex(/^https?:\/\/[^/]+$/, 'an origin like http://127.0.0.1:8080 (no path)').optional(),
+    ws: z.string().regex(/^wss?:\/\/[^/]+$/, 'an origin like ws://127.0.0.1:8081 (no path)').optional(),
+  })
+  .strict();
+
+export type Endpoints = z.output<typeof EndpointsSchema>;
+
+export function parseEndpoints(text: string | undefined): Endpoints | undefined {
+  if (text === undefined || text === '') return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new VenueSpecError(`${ENDPOINTS_ENV} must be JSON like {"rest":"http://127.0.0.1:8080","ws":"ws://127.0.0.1:8081"}, got ${JSON.stringify(text)}`);
+  }
+  const parsed = EndpointsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new VenueSpecError(`${ENDPOINTS_ENV}.${String(i?.path[0] ?? '')}: ${i?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+/** Rewrites the exchange's URLs to `endpoints` (see ENDPOINTS_ENV). */
+export async function routeExchange(exchange: CcxtVenue['exchange'], endpoints: Endpoints): Promise<void> {
+  // ccxt refuses plain ws:// URLs until its http agent is loaded.
+  if (endpoints.ws?.startsWith('ws://')) await exchange.loadHttpProxyAgent();
+  const rewrite = (node: Record<string, unknown>): void => {
+    for (const [key, value] of Object.entries(node)) {
+      if (value !== null && typeof value === 'object') rewrite(value as Record<string, unknown>);
+      else if (typeof value === 'string' && /^https?:\/\//.test(value) && endpoints.rest) node[key] = `${endpoints.rest}${new URL(value).pathname}`;
+      else if (typeof value === 'string' && /^wss?:\/\//.test(value) && endpoints.ws) {
+        const u = new URL(value);
+        node[key] = `${endpoints.ws}/${u.host}${u.pathname}`;
+      }
+    }
+  };
+  rewrite((exchange.urls as unknown as { api: Record<string, unknown> }).api);
+}
+
 export interface LiveStart {
   readonly store: EventStore;
   readonly config: EngineConfig;
@@ -129,7 +181,18 @@ export async function startVenue(opts: VenueOptions, start: LiveStart): Promise<
     throw err instanceof VenueSpecError ? new UsageError(err.message) : err;
   }
   if (spec.kind === 'paper') return null;
-  const venue = createCcxtVenue(spec, { clock: start.clock, logger: start.logger, ...(start.env ? { env: start.env } : {}), ...(start.exchange ? { exchange: start.exchange } : {}) });
+  const env = start.env ?? process.env;
+  let endpoints: Endpoints | undefined;
+  try {
+    endpoints = parseEndpoints(env[ENDPOINTS_ENV]);
+  } catch (err) {
+    throw err instanceof VenueSpecError ? new UsageError(err.message) : err;
+  }
+  const venue = createCcxtVenue(spec, { clock: start.clock, logger: start.logger, env, ...(start.exchange ? { exchange: start.exchange } : {}) });
+  if (endpoints) {
+    await routeExchange(venue.exchange, endpoints);
+    start.logger.warn({ endpoints }, `${ENDPOINTS_ENV}: the exchange is reached through these endpoints, not its own`);
+  }
   start.logger.info({ mode: 'live', venue: venue.id, symbols: spec.symbols, sandbox: spec.sandbox, instanceId: start.instanceId }, 'market maker starting');
   return runLive({ venue, symbols: spec.symbols, store: start.store, config: start.config, logger: start.logger, clock: start.clock, instanceId: start.instanceId, signal: start.signal });
 }
