@@ -25,6 +25,11 @@ export class UnknownSymbolError extends Error {
   override readonly name = 'UnknownSymbolError';
 }
 
+/** The venue could not be reached at start (markets not loaded): nothing was sent. */
+export class VenueUnavailableError extends Error {
+  override readonly name = 'VenueUnavailableError';
+}
+
 const findMarket = (markets: readonly MarketSpec[], symbol: string): MarketSpec | undefined =>
   markets.find((m) => m.symbol === symbol || `${m.base}/${m.quote}` === symbol);
 
@@ -37,7 +42,13 @@ const findMarket = (markets: readonly MarketSpec[], symbol: string): MarketSpec 
  */
 export async function runLive(opts: LiveRunOptions): Promise<{ readonly pairs: Record<string, PairSummary> }> {
   const { venue, logger } = opts;
-  const markets = await venue.markets();
+  let markets: readonly MarketSpec[];
+  try {
+    markets = await venue.markets();
+  } catch (err) {
+    await venue.close();
+    throw new VenueUnavailableError(`${venue.id}: cannot load markets, nothing was sent: ${(err as Error).message}`);
+  }
   const runtimes: PairRuntime[] = [];
   try {
     for (const symbol of opts.symbols) {

@@ -1,3 +1,4 @@
+import ccxt from 'ccxt';
 import { z } from 'zod';
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../log/logger.js';
@@ -62,6 +63,10 @@ export function parseVenueSpec(opts: VenueOptions): VenueSpec {
   }
   if (opts.exchange === undefined) throw new VenueSpecError('--venue ccxt needs --exchange <ccxt exchange id>, e.g. --exchange binance');
   if (opts.symbols === undefined) throw new VenueSpecError('--venue ccxt needs --symbols <list>, e.g. --symbols BTC/USDT');
+  const known = (ccxt.pro as unknown as { readonly exchanges: readonly string[] }).exchanges;
+  if (/^[a-z0-9]+$/.test(opts.exchange) && !known.includes(opts.exchange)) {
+    throw new VenueSpecError(`--exchange must be a ccxt.pro exchange id (${known.length} known, e.g. binance, binanceusdm, okx, bybit), got "${opts.exchange}"`);
+  }
   const parsed = VenueSpecSchema.safeParse({ kind, exchange: opts.exchange, sandbox: opts.sandbox ?? false, symbols: opts.symbols });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -193,6 +198,6 @@ export async function startVenue(opts: VenueOptions, start: LiveStart): Promise<
     await routeExchange(venue.exchange, endpoints);
     start.logger.warn({ endpoints }, `${ENDPOINTS_ENV}: the exchange is reached through these endpoints, not its own`);
   }
-  start.logger.info({ mode: 'live', venue: venue.id, symbols: spec.symbols, sandbox: spec.sandbox, instanceId: start.instanceId }, 'market maker starting');
+  start.logger.info({ mode: 'live', venue: venue.id, symbols: spec.symbols, sandbox: spec.sandbox, instanceId: start.instanceId }, 'live trading starting');
   return runLive({ venue, symbols: spec.symbols, store: start.store, config: start.config, logger: start.logger, clock: start.clock, instanceId: start.instanceId, signal: start.signal });
 }

@@ -36,6 +36,7 @@ describe('venue spec (mm run --venue)', () => {
     [{ venue: 'ccxt', exchange: 'Bin ance', symbols: 'BTC/USDT' }, /--exchange: a ccxt exchange id such as binance or binanceusdm, got "Bin ance"/],
     [{ venue: 'ccxt', exchange: 'binance', symbols: 'btc-usdt' }, /--symbols: a symbol like BTC\/USDT or BTCUSDT, got "btc-usdt"/],
     [{ exchange: 'binance' }, /--exchange needs --venue ccxt/],
+    [{ venue: 'ccxt', exchange: 'nosuchex', symbols: 'BTC/USDT' }, /--exchange must be a ccxt.pro exchange id \(\d+ known, e.g. binance, binanceusdm, okx, bybit\), got "nosuchex"/],
   ])('refuses %j naming the flag and what is allowed', (opts, message) => {
     expect(() => parseVenueSpec(opts)).toThrow(VenueSpecError);
     expect(() => parseVenueSpec(opts)).toThrow(message);
