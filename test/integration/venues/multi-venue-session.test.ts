@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { RecordedEvent } from '../../../events/envelope.js';
+import { toJsonLine } from '../../../src/cli/event-format.js';
 import { projectPairs, summariseLog } from '../../../projections/log-summary.js';
 import { verifyDecisions } from '../../../src/audit/verify-decisions.js';
 import { BUNDLED_RECORDING } from '../../../src/cli/project-paths.js';
@@ -89,4 +90,9 @@ describe('multi-venue: one recording, two simulated venues, one group limit (int
     expect(report.firstMismatches).toEqual([]);
     expect(report.decisionsChecked).toBe(decisions.length);
   });
+
+  it('is deterministic: the same slice run again writes the identical log', async () => {
+    const again = await runTwoVenues(40_000);
+    expect(again.events.map(toJsonLine).join('\n')).toBe(events.map(toJsonLine).join('\n'));
+  }, 120_000);
 });
