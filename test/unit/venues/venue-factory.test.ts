@@ -100,7 +100,7 @@ describe('mm run --venue ccxt (recorded HTTP layer and loopback websocket server
     const env = { MM_BINANCE_API_KEY: TEST_CREDENTIALS.apiKey, MM_BINANCE_SECRET: TEST_CREDENTIALS.secret };
     const running = startVenue({ venue: 'ccxt', exchange: 'binance', symbols: 'BTC/USDT' }, { store, config, logger, clock: new WallClock(), instanceId: 'live-1', signal: controller.signal, exchange, env });
     const stream = 'pair-binance-BTC_USDT';
-    await until(() => live.size > 0, 8_000, 'live orders at the exchange');
+    await until(() => live.size > 0, 25_000, 'live orders at the exchange');
     controller.abort('SIGTERM');
     const result = await running;
 
@@ -120,5 +120,5 @@ describe('mm run --venue ccxt (recorded HTTP layer and loopback websocket server
     expect(log).toContain('MM_BINANCE_API_KEY');
     expect(log).not.toContain(TEST_CREDENTIALS.apiKey);
     expect(log).not.toContain(TEST_CREDENTIALS.secret);
-  }, 30_000);
+  }, 60_000);
 });

@@ -157,7 +157,7 @@ describe('PairRuntime on CcxtVenue (recorded HTTP layer and loopback websocket s
     });
     await runtime.start();
     cleanup.push(() => runtime.stop('test cleanup'));
-    await until(() => [...live.values()].some((o) => o['side'] === 'BUY'), 8_000, 'a smaller bid live at the exchange');
+    await until(() => [...live.values()].some((o) => o['side'] === 'BUY'), 25_000, 'a smaller bid live at the exchange');
     await runtime.stop('end of test');
 
     const events = await store.readStream(stream);
@@ -171,5 +171,5 @@ describe('PairRuntime on CcxtVenue (recorded HTTP layer and loopback websocket s
     expect(smaller.at(-1)?.rule).toMatch(/^insufficient-funds: buy size capped at/);
     expect(events.some((e) => e.type === 'Paused')).toBe(false);
     expect(live.size).toBe(0);
-  });
+  }, 60_000);
 });
