@@ -55,6 +55,10 @@ export async function runLive(opts: LiveRunOptions): Promise<{ readonly pairs: R
       const market = findMarket(markets, symbol);
       if (!market) throw new UnknownSymbolError(`--symbols: ${venue.id} has no market "${symbol}" (loaded ${markets.length} markets)`);
       const entry = opts.config.pairs.find((p) => p.venue === venue.id && p.symbol === market.symbol);
+      if (entry?.group !== undefined) {
+        // One exchange per live process: a group needs its other venues in the same process (backtests do that today).
+        logger.warn({ symbol: market.symbol, group: entry.group }, 'pair groups are not applied in live trading yet: this pair trades under its own limits only');
+      }
       const pairId = pairIdOf(venue.id, `${market.base}/${market.quote}`);
       const runtime = new PairRuntime({
         pairId,
