@@ -29,7 +29,7 @@ export const PairConfigSchema = z
     market: MarketOverridesSchema.optional(),
     params: StrategyParamsSchema.optional(),
     /** Multi-venue: the id of a `groups` entry whose total position limit this pair shares. */
-    group: z.string().min(1).optional(),
+    group: z.string().min(1).optional().meta({ description: 'Multi-venue: id of the groups entry whose total position limit this pair shares', unit: 'enum' }),
   })
   .strict();
 

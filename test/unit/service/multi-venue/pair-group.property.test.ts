@@ -8,6 +8,7 @@ import { SIZE_TOLERANCE } from '../../../../src/orders/order-manager.js';
 import { limitToGroup } from '../../../../src/service/multi-venue/group-limit.js';
 import { groupPosition, groupViewFor, memberExposure, type GroupView } from '../../../../src/service/multi-venue/pair-group.js';
 import type { QuoteDecision, QuoteLevel } from '../../../../src/strategy/quote-types.js';
+import { ConfigError, parseEngineConfig } from '../../../../src/config/engine-config.js';
 
 const MARKET = { lotSize: '0.001', minNotional: '5' };
 const LIMIT = '0.05';
@@ -138,5 +139,17 @@ describe('pair group: one total limit across two venues', () => {
     apply(members[1] as Member, { type: 'Paused', data: { from: 'quoting', to: 'paused', reason: 'operator', detail: 't', numbers: {} } });
     apply(members[1] as Member, { type: 'OrderCancelled', data: { clientOrderId: 'm1-0', reason: 'Paused' } });
     expect(groupViewFor(members.map((m) => memberExposure(m.p)), 0, LIMIT).othersBuy).toBe('0');
+  });
+
+  it('config: pairs name their group, groups carry the total limit; a missing group or a bad limit is refused naming the key', () => {
+    const ok = parseEngineConfig({ pairs: [{ venue: 'binance', symbol: 'BTCUSDT', group: 'btc' }], groups: [{ id: 'btc', limit: '0.05' }] }, 't');
+    expect(ok.groups).toEqual([{ id: 'btc', limit: '0.05' }]);
+    expect(ok.pairs[0]?.group).toBe('btc');
+    expect(parseEngineConfig({}, 't').groups).toEqual([]);
+    const bad = () => parseEngineConfig({ pairs: [{ venue: 'binance', symbol: 'BTCUSDT', group: 'eth' }], groups: [{ id: 'btc', limit: '0' }, { id: 'btc', limit: '1' }] }, 'c.json');
+    expect(bad).toThrow(ConfigError);
+    expect(bad).toThrow(/groups\.0\.limit: must be > 0/);
+    expect(bad).toThrow(/groups\.1\.id: duplicate group id "btc"/);
+    expect(bad).toThrow(/pairs\.0\.group: group "eth" is not in "groups" \(known: btc\)/);
   });
 });
