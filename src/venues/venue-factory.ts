@@ -1,9 +1,7 @@
-import ccxt from 'ccxt';
+import type { Exchange } from 'ccxt';
 import { z } from 'zod';
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../log/logger.js';
-import { CcxtVenue } from './ccxt/ccxt-venue.js';
-import { envVarNames } from './ccxt/ccxt-exchange.js';
 import type { PairSummary } from '../../projections/pair-projection.js';
 import { UsageError } from '../cli/errors.js';
 import type { EngineConfig } from '../config/engine-config.js';
@@ -63,10 +61,6 @@ export function parseVenueSpec(opts: VenueOptions): VenueSpec {
   }
   if (opts.exchange === undefined) throw new VenueSpecError('--venue ccxt needs --exchange <ccxt exchange id>, e.g. --exchange binance');
   if (opts.symbols === undefined) throw new VenueSpecError('--venue ccxt needs --symbols <list>, e.g. --symbols BTC/USDT');
-  const known = (ccxt.pro as unknown as { readonly exchanges: readonly string[] }).exchanges;
-  if (/^[a-z0-9]+$/.test(opts.exchange) && !known.includes(opts.exchange)) {
-    throw new VenueSpecError(`--exchange must be a ccxt.pro exchange id (${known.length} known, e.g. binance, binanceusdm, okx, bybit), got "${opts.exchange}"`);
-  }
   const parsed = VenueSpecSchema.safeParse({ kind, exchange: opts.exchange, sandbox: opts.sandbox ?? false, symbols: opts.symbols });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -75,37 +69,6 @@ export function parseVenueSpec(opts: VenueOptions): VenueSpec {
     throw new VenueSpecError(`${FLAG[key] ?? key}: ${issue?.message ?? 'invalid'}, got "${String(value)}"`);
   }
   return parsed.data;
-}
-
-export interface CcxtVenueBuild {
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /** Where the keys come from (MM_<EXCHANGE>_API_KEY / _SECRET); default process.env. */
-  readonly env?: NodeJS.ProcessEnv;
-  /**
-   * A ready ccxt instance (tests: a real ccxt exchange whose HTTP layer answers
-   * with recorded payloads). Default: built from the spec.
-   */
-  readonly exchange?: ConstructorParameters<typeof CcxtVenue>[0]['exchange'];
-}
-
-/** The live venue for a ccxt spec. Keys are read from the environment only and never logged: the log says whether they were found. */
-export function createCcxtVenue(spec: Extract<VenueSpec, { kind: 'ccxt' }>, build: CcxtVenueBuild): CcxtVenue {
-  const env = build.env ?? process.env;
-  const names = envVarNames(spec.exchange);
-  build.logger.info(
-    { exchange: spec.exchange, sandbox: spec.sandbox, symbols: spec.symbols, keys: env[names.apiKey] && env[names.secret] ? `found in ${names.apiKey}/${names.secret}` : `absent (${names.apiKey}/${names.secret} unset): public data only` },
-    'ccxt venue',
-  );
-  return new CcxtVenue({
-    exchangeId: spec.exchange,
-    sandbox: spec.sandbox,
-    env,
-    symbols: spec.symbols,
-    clock: build.clock,
-    logger: build.logger,
-    ...(build.exchange ? { exchange: build.exchange } : {}),
-  });
 }
 
 /**
@@ -143,23 +106,6 @@ export function parseEndpoints(text: string | undefined): Endpoints | undefined 
   return parsed.data;
 }
 
-/** Rewrites the exchange's URLs to `endpoints` (see ENDPOINTS_ENV). */
-export async function routeExchange(exchange: CcxtVenue['exchange'], endpoints: Endpoints): Promise<void> {
-  // ccxt refuses plain ws:// URLs until its http agent is loaded.
-  if (endpoints.ws?.startsWith('ws://')) await exchange.loadHttpProxyAgent();
-  const rewrite = (node: Record<string, unknown>): void => {
-    for (const [key, value] of Object.entries(node)) {
-      if (value !== null && typeof value === 'object') rewrite(value as Record<string, unknown>);
-      else if (typeof value === 'string' && /^https?:\/\//.test(value) && endpoints.rest) node[key] = `${endpoints.rest}${new URL(value).pathname}`;
-      else if (typeof value === 'string' && /^wss?:\/\//.test(value) && endpoints.ws) {
-        const u = new URL(value);
-        node[key] = `${endpoints.ws}/${u.host}${u.pathname}`;
-      }
-    }
-  };
-  rewrite((exchange.urls as unknown as { api: Record<string, unknown> }).api);
-}
-
 export interface LiveStart {
   readonly store: EventStore;
   readonly config: EngineConfig;
@@ -168,7 +114,7 @@ export interface LiveStart {
   readonly instanceId: string;
   readonly signal: AbortSignal;
   /** Tests: a ready ccxt instance (recorded HTTP layer); default built from the spec. */
-  readonly exchange?: CcxtVenueBuild['exchange'];
+  readonly exchange?: Exchange;
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -187,8 +133,11 @@ export async function startVenue(opts: VenueOptions, start: LiveStart): Promise<
   }
   if (spec.kind === 'paper') return null;
   const env = start.env ?? process.env;
+  // ccxt is loaded only for live trading: it costs about a second at start.
+  const { checkExchangeId, createCcxtVenue, routeExchange } = await import('./ccxt/ccxt-venue-build.js');
   let endpoints: Endpoints | undefined;
   try {
+    checkExchangeId(spec.exchange);
     endpoints = parseEndpoints(env[ENDPOINTS_ENV]);
   } catch (err) {
     throw err instanceof VenueSpecError ? new UsageError(err.message) : err;
