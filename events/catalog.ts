@@ -65,6 +65,11 @@ export const QuoteInputsSchema = z
     reduceOnly: z.boolean(),
     /** Signals of the optional quoting rules (src/strategy/quote-types.ts QuoteSignals); absent in older logs. */
     signals: QuoteSignalsSchema.optional(),
+    /** Multi-venue (optional, absent for a lone pair): the pair group as this member saw it; the decision is cut to its room. */
+    group: z
+      .object({ position: DecimalString, limit: PositiveDecimalString, othersBuy: NonNegativeDecimalString, othersSell: NonNegativeDecimalString })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -127,6 +132,8 @@ export const eventCatalog = {
         postOnly: z.boolean(),
         reduceOnly: z.boolean(),
         level: z.number().int().nonnegative(),
+        /** Why the amount differs from the decision's level (optional), e.g. the insufficient-funds size cap. */
+        rule: z.string().optional(),
       })
       .strict(),
   },

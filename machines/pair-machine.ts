@@ -1,7 +1,7 @@
 import { and, assign, enqueueActions, raise, setup } from 'xstate';
 import type { DomainEvent } from '../events/catalog.js';
 import { toDecimalString } from '../src/core/decimal.js';
-import { decideQuotes } from '../src/strategy/decide-quotes.js';
+import { decideMemberQuotes } from '../src/service/multi-venue/group-limit.js';
 import { ladderKey, toQuoteInputsData, toQuoteOutputData } from '../src/strategy/decision-record.js';
 import { emptyShockWindow, pushShockSample } from '../src/strategy/shock.js';
 import { foldBook, foldExternalMid, foldPosition, foldTrade, foldVenueFillRates, initialQuoteSignals, quoteSignalsAt, signalsWanted } from '../src/strategy/signals/quote-signals.js';
@@ -150,6 +150,9 @@ export const pairMachine = setup({
       event.type === 'VENUE_DOWN' ? { now: Math.max(context.now, event.ts), venueDown: context.venueDown ?? { since: event.ts, detail: event.detail } } : {},
     ),
     recordVenueUp: assign(({ context, event }) => (event.type === 'VENUE_UP' ? { now: Math.max(context.now, event.ts), venueDown: null } : {})),
+    recordGroup: assign(({ context, event }) =>
+      event.type === 'GROUP_POSITION' ? { now: Math.max(context.now, event.ts), group: event.group, quoteDirty: true } : {},
+    ),
     recordPosition: assign(({ context, event }) =>
       event.type === 'POSITION' ? { now: Math.max(context.now, event.ts), position: event.position, quoteDirty: true } : {},
     ),
@@ -209,8 +212,9 @@ export const pairMachine = setup({
         position: context.position,
         reduceOnly,
         ...(reduceOnly ? {} : quoteSignalInputs(context)),
+        ...(context.group ? { group: context.group } : {}),
       };
-      const decision = decideQuotes(inputs, context.params, context.market);
+      const decision = decideMemberQuotes(inputs, context.params, context.market);
       const key = ladderKey(decision);
       enqueue.assign({ lastQuoteTs: context.now, quoteDirty: false, lastQuoteKey: key });
       if (key === context.lastQuoteKey) return;
@@ -246,6 +250,7 @@ export const pairMachine = setup({
     quoteDirty: true,
     quoteSignals: initialQuoteSignals(input.now, input.position, input.params),
     risk: initialPairRisk(input.pnl, input.now),
+    group: null,
   }),
   on: {
     BOOK: { actions: ['recordBook', 'foldBookSignals', 'recordRiskOnBook', 'evaluate', 'raiseToxicity'] },
@@ -256,6 +261,8 @@ export const pairMachine = setup({
     FEED_PROBLEM: { actions: ['recordFeedProblem', 'evaluate'] },
     FEED_RECOVERED: { actions: ['recordFeedRecovered', 'evaluate'] },
     POSITION: { actions: ['recordPosition', 'foldPositionSignals', 'recordRiskOnFill', 'evaluateRisk', 'raiseToxicity'] },
+    // Like a fill, a new group total waits for the next book to requote.
+    GROUP_POSITION: { actions: 'recordGroup' },
     HEARTBEAT: { actions: ['recordNow', 'checkFeed'] },
     // States without live quotes only note the outage; the quoting states pause on it (below).
     VENUE_DOWN: { actions: 'recordVenueDown' },

@@ -9,6 +9,7 @@ import type { VolatilityState } from '../src/strategy/volatility.js';
 import type { PairRiskState } from '../src/risk/pair-risk.js';
 import type { PnlSeed } from '../src/risk/running-pnl.js';
 import type { MarketSpec } from '../src/venues/venue.js';
+import type { GroupView } from '../src/service/multi-venue/pair-group.js';
 
 export type PauseReason =
   | 'feed-stale'
@@ -75,6 +76,8 @@ export interface PairContext {
   readonly quoteSignals: QuoteSignalState;
   /** Risk limits and toxicity signals (src/risk/pair-risk.ts): windows, running PnL, the hold that paused the pair. */
   readonly risk: PairRiskState;
+  /** Multi-venue: the pair group as last reported (GROUP_POSITION); null for a lone pair. Decisions record it and are cut to its room. */
+  readonly group: GroupView | null;
 }
 
 /** One of our own fills, as the machine sees it (signal maths in float64; the log keeps the decimals). */
@@ -115,6 +118,8 @@ export type PairMachineEvent =
   | { type: 'STOP'; ts: number; reason: string; openOrders: number }
   /** New parameters, already recorded as ParametersChanged: later decisions use them and name their version. */
   | { type: 'PARAMS_CHANGED'; ts: number; params: StrategyParams; paramsVersion: number }
+  /** Multi-venue: the pair group's total (pair-group.ts) changed; the next decision uses it. */
+  | { type: 'GROUP_POSITION'; ts: number; group: GroupView; members: number }
   /** Internal: re-evaluate guards after the context changed. */
   | { type: 'EVALUATE' }
   /**

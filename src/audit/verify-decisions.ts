@@ -5,7 +5,7 @@ import { exactMid } from '../../machines/pair-guards.js';
 import { applyPairEvent, emptyPairProjection, type PairProjection } from '../../projections/pair-projection.js';
 import type { StrategyParams } from '../config/strategy-params.js';
 import { D } from '../core/decimal.js';
-import { decideQuotes } from '../strategy/decide-quotes.js';
+import { decideMemberQuotes } from '../service/multi-venue/group-limit.js';
 import { fromQuoteInputsData, toQuoteOutputData } from '../strategy/decision-record.js';
 import type { MarketSpec } from '../venues/venue.js';
 
@@ -78,7 +78,7 @@ export function verifyDecisions(events: Iterable<RecordedEvent>, options: { maxR
         problems.push(`parameters version ${e.data.paramsVersion} is not in the log before this decision`);
       } else {
         try {
-          const recomputed = toQuoteOutputData(decideQuotes(fromQuoteInputsData(e.data.inputs), params, audit.market));
+          const recomputed = toQuoteOutputData(decideMemberQuotes(fromQuoteInputsData(e.data.inputs), params, audit.market));
           for (const d of diff(e.data.output, recomputed)) {
             differences.push({ path: `output.${describePath(d.path)}`, recorded: 'oldValue' in d ? d.oldValue : undefined, recomputed: 'value' in d ? d.value : undefined });
           }

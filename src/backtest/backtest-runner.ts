@@ -18,6 +18,8 @@ export interface BacktestOptions {
   readonly instanceId?: string;
   /** Fill model and latencies of the simulated venue. Default: queue model, no latency. */
   readonly venue?: SimulatedVenueSettings;
+  /** Multi-venue: deliver the recording to each of these simulated venue ids (TradingSession.venueIds). */
+  readonly venueIds?: readonly string[];
 }
 
 export interface BacktestResult {
@@ -61,6 +63,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         instanceId: opts.instanceId ?? 'backtest',
         mode: 'backtest',
         ...(opts.venue ? { venue: opts.venue } : {}),
+        ...(opts.venueIds ? { venueIds: opts.venueIds } : {}),
         advanceClock: (time) => virtual.advanceTo(time),
       });
     }

@@ -279,6 +279,7 @@ export function symmetricConfig(config: EngineConfig): EngineConfig {
   return {
     defaults: applyParamsPatch(config.defaults, SYMMETRIC_PATCH),
     pairs: config.pairs.map((p) => ({ ...p, params: applyParamsPatch(p.params, SYMMETRIC_PATCH) })),
+    groups: config.groups,
   };
 }
 

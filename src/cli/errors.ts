@@ -7,14 +7,15 @@ import { MarketDataError } from '../market-data/binance-messages.js';
 import { RecordingNotFoundError } from '../market-data/binance-recording.js';
 import { StoreUnavailableError } from '../store/event-store.js';
 import { InvalidStoreUrlError } from '../store/store-url.js';
+import { UnknownSymbolError, VenueUnavailableError } from '../service/live-runner.js';
 
 /** Bad input from the user: a clear message and exit code 2, no stack trace. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const INPUT_ERRORS = [UsageError, ConfigError, InvalidStoreUrlError, RecordingNotFoundError, MarketDataError, EmptyRecordingError];
-const RUNTIME_ERRORS = [StoreUnavailableError, InvalidEventError, ProjectionFailedError, CheckpointConflictError, CheckpointMismatchError];
+const INPUT_ERRORS = [UsageError, ConfigError, InvalidStoreUrlError, RecordingNotFoundError, MarketDataError, EmptyRecordingError, UnknownSymbolError];
+const RUNTIME_ERRORS = [StoreUnavailableError, InvalidEventError, ProjectionFailedError, CheckpointConflictError, CheckpointMismatchError, VenueUnavailableError];
 
 /** Exit code and one-line explanation for an error that ends a command. */
 export function describeFailure(err: unknown): { code: number; message: string; expected: boolean } {

@@ -23,6 +23,10 @@ program
   .option('--speed <x>', 'replay speed, 1 = real time', '1')
   .option('--fill-model <model>', 'simulated venue: "queue" (queue position, the default) or "through" (any print at or through our price fills)')
   .option('--latency <ms>', 'simulated venue: <order-ms>[,<feed-ms>], order one-way latency and market-data/fill feed latency (default 0,0)')
+  .option('--venue <kind>', '"paper" (default: the simulated venue on a recording) or "ccxt" (a real exchange; keys from MM_<EXCHANGE>_API_KEY/_SECRET)')
+  .option('--exchange <id>', 'with --venue ccxt: ccxt exchange id, e.g. binance or binanceusdm')
+  .option('--sandbox', "with --venue ccxt: the exchange's testnet/sandbox")
+  .option('--symbols <list>', 'with --venue ccxt: comma-separated symbols, e.g. BTC/USDT')
   .option('--log-level <level>', 'pino log level')
   .action((o) => runCommand(o));
 
@@ -44,6 +48,7 @@ program
   .option('--compare <symmetric|file>', 'synthetic: also run "symmetric" quoting (inventory rules off) or a second config over the same seeded paths, and compare')
   .option('--fill-model <model>', 'with --data: "queue" (queue position, the default) or "through" (any print at or through our price fills)')
   .option('--latency <ms>', 'with --data: <order-ms>[,<feed-ms>], order one-way latency and market-data/fill feed latency (default 0,0)')
+  .option('--venues <ids>', 'with --data: multi-venue, the recording feeds each of these simulated venue ids, e.g. binance,binance2')
   .option('--store <url>', 'event store URL (default: memory:)')
   .option('--config <file>', 'engine config (YAML or JSON): defaults and per-pair overrides')
   .option('--json', 'print one JSON summary object, last on stdout')

@@ -6,6 +6,7 @@ import { ConfigError, configErrorOf, formatPath, toConfigIssues, valueAt, type C
 import { readConfigFile } from './config-file.js';
 import { knownMarket } from './known-markets.js';
 import { StrategyParamsSchema, type StrategyParams } from './strategy-params.js';
+import { checkGroupReferences, PairGroupsSchema } from '../service/multi-venue/group-config.js';
 
 const MarketOverridesSchema = z
   .object({
@@ -29,6 +30,8 @@ export const PairConfigSchema = z
     market: MarketOverridesSchema.optional(),
     /** Overrides of `defaults`, any subset; after loading, the pair's full parameters. */
     params: StrategyParamsSchema.prefault({}),
+    /** Multi-venue: the id of a `groups` entry whose total position limit this pair shares. */
+    group: z.string().min(1).optional().meta({ description: 'Multi-venue: id of the groups entry whose total position limit this pair shares', unit: 'enum' }),
   })
   .strict();
 
@@ -37,8 +40,10 @@ export const EngineConfigSchema = z
     /** Strategy parameters every pair starts from; a pair's `params` override any subset of them. */
     defaults: StrategyParamsSchema.prefault({}),
     pairs: z.array(PairConfigSchema).default([]),
+    groups: PairGroupsSchema,
   })
-  .strict();
+  .strict()
+  .superRefine(checkGroupReferences);
 
 export type EngineConfig = z.output<typeof EngineConfigSchema>;
 export type PairConfig = z.output<typeof PairConfigSchema>;

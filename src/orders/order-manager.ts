@@ -50,6 +50,7 @@ import type { NewEvent } from '../../events/envelope.js';
 import type { OpenOrders } from '../../projections/open-orders.js';
 import type { Clock } from '../clock/clock.js';
 import type { StrategyParams } from '../config/strategy-params.js';
+import { D, type Decimal, toDecimalString } from '../core/decimal.js';
 import type { Side } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import type { QuoteLevel } from '../strategy/quote-types.js';
@@ -200,6 +201,12 @@ export class OrderManager {
   /** Set by a step whose placements ran out of tokens: when to look again. */
   private deferredUntil: number | null = null;
   private reviewAt: number | null = null;
+  /**
+   * Insufficient funds: the largest order size per side the venue may still
+   * accept (half the last refused amount, lot-snapped), with what set it. Kept
+   * for the rest of the run: a cap is safe, and lifting it would trade refusals for it.
+   */
+  private readonly fundsCap = new Map<Side, { readonly amount: Decimal; readonly refused: string; readonly from: string }>();
 
   constructor(private readonly opts: OrderManagerOptions) {
     this.venue = opts.venue;
@@ -444,7 +451,7 @@ export class OrderManager {
       working.push({ clientOrderId: o.clientOrderId, side: o.side, level: o.level, price: o.price, remaining: o.remaining, ...(m?.placedAt !== undefined ? { placedAt: m.placedAt } : {}) });
     }
     return diffOrders(
-      { bids: target.bids, asks: target.asks },
+      { bids: this.capped(target.bids, 'buy'), asks: this.capped(target.asks, 'sell') },
       working,
       { priceToleranceBps: this.p.priceToleranceBps, sizeTolerance: SIZE_TOLERANCE },
       { now: this.clock.now(), maxOrderAgeMs: this.p.maxOrderAgeMs, minOrderLifetimeMs: this.p.minOrderLifetimeMs, bestBid: target.bestBid, bestAsk: target.bestAsk },
@@ -473,10 +480,15 @@ export class OrderManager {
 
     const first = this.journal.nextRevision();
     const postOnly = !target.reduceOnly;
-    const placed: DomainEvent[] = sending.map((w, i) => ({
-      type: 'OrderPlaced',
-      data: { clientOrderId: this.opts.clientOrderIdFor(first + i), side: w.side, price: w.price, amount: w.amount, postOnly, reduceOnly: target.reduceOnly, level: w.level },
-    }));
+    const placed: DomainEvent[] = sending.map((w, i) => {
+      const cap = this.fundsCap.get(w.side);
+      const wanted = (w.side === 'buy' ? target.bids : target.asks).find((l) => l.level === w.level);
+      const rule = cap && wanted && D(wanted.amount).gt(w.amount) ? `insufficient-funds: ${w.side} size capped at ${w.amount} (wanted ${wanted.amount}; order ${cap.refused} refused for ${cap.from})` : undefined;
+      return {
+        type: 'OrderPlaced',
+        data: { clientOrderId: this.opts.clientOrderIdFor(first + i), side: w.side, price: w.price, amount: w.amount, postOnly, reduceOnly: target.reduceOnly, level: w.level, ...(rule ? { rule } : {}) },
+      };
+    });
     // Commit first: an order the log does not know must never reach the venue.
     const recorded = await this.journal.record(placed, target.decisionId);
     const now = this.clock.now();
@@ -727,6 +739,11 @@ export class OrderManager {
       }
       const reaction = reactionTo(r.action);
       m.lastRefusal = { reason: r.reason, category: r.category };
+      if (reaction.kind === 'reduce-size') {
+        events.push(this.sizeDown(m, r));
+        this.orders.delete(id);
+        continue;
+      }
       if (reaction.kind === 'retry' && this.mode === 'running' && !m.cancel && m.attempts < this.p.maxPlaceAttempts) {
         m.state = 'retry-wait';
         m.retryAt = now + backoffMs(this.p.retryBackoffMs, m.attempts);
@@ -752,6 +769,39 @@ export class OrderManager {
     if (events.length) await this.journal.record(events, causation);
   }
 
+  /**
+   * An order refused for lack of funds: cap its side at half the refused
+   * amount and place the level again at the cap (next step), or, when half is
+   * under the lot or the minimum notional, signal the pause.
+   */
+  private sizeDown(m: Managed, r: Extract<OrderResult, { status: 'rejected' }>): DomainEvent {
+    const lot = D(this.opts.market.lotSize);
+    const refused = D(m.request.amount);
+    const half = refused.div(2).div(lot).floor().mul(lot);
+    const cap = this.fundsCap.get(m.side);
+    const amount = cap && cap.amount.lt(half) ? cap.amount : half;
+    const fits = amount.gte(lot) && amount.mul(m.request.price).gte(this.opts.market.minNotional);
+    let suffix: string;
+    if (fits && this.mode === 'running' && !m.cancel) {
+      this.fundsCap.set(m.side, { amount, refused: m.clientOrderId, from: m.request.amount });
+      if (this.target && this.wants(this.target, m.side, m.level)) this.target.owed.add(levelKey(m.side, m.level));
+      suffix = `; ${m.side} size cut to ${toDecimalString(amount)} (half of ${m.request.amount}, lot ${this.opts.market.lotSize})`;
+      this.log.warn({ clientOrderId: m.clientOrderId, side: m.side, refused: m.request.amount, cap: toDecimalString(amount) }, 'insufficient funds: placing smaller');
+    } else {
+      suffix = fits ? '' : `; half of ${m.request.amount} is under the lot (${this.opts.market.lotSize}) or the minimum notional (${this.opts.market.minNotional}): pausing`;
+      this.log.warn({ clientOrderId: m.clientOrderId, side: m.side, refused: m.request.amount }, 'insufficient funds: cannot size down further; pausing');
+      this.signal({ type: 'refused', reason: 'insufficient-funds', detail: `order ${m.clientOrderId}: ${r.category}: ${r.reason}${suffix}` });
+    }
+    return { type: 'OrderRejected', data: { clientOrderId: m.clientOrderId, reason: `${r.reason}${suffix}`, rule: m.rule, category: r.category } };
+  }
+
+  /** The target's ladder with each side's amounts under its insufficient-funds cap. */
+  private capped(levels: readonly QuoteLevel[], side: Side): readonly QuoteLevel[] {
+    const cap = this.fundsCap.get(side);
+    if (!cap) return levels;
+    return levels.map((l) => (D(l.amount).gt(cap.amount) ? { ...l, amount: toDecimalString(cap.amount) } : l));
+  }
+
   private async onCancelled(items: readonly CancelItem[], results: readonly CancelResult[]): Promise<void> {
     const byId = new Map(results.map((r) => [r.clientOrderId, r]));
     const groups = new Map<string | null, DomainEvent[]>();
@@ -762,10 +812,15 @@ export class OrderManager {
     };
     const now = this.clock.now();
     const unanswered: CancelItem[] = [];
+    const failed: { readonly item: CancelItem; readonly r: Extract<CancelResult, { status: 'failed' }> }[] = [];
     for (const item of items) {
       const r = byId.get(item.id);
       if (!r) {
         unanswered.push(item);
+        continue;
+      }
+      if (r.status === 'failed') {
+        failed.push({ item, r });
         continue;
       }
       if (item.kind !== 'managed') {
@@ -795,6 +850,8 @@ export class OrderManager {
       this.log.error({ clientOrderIds: unanswered.map((i) => i.id) }, 'the venue gave no result for some cancels: sending them again');
       this.retryCancels(unanswered, now);
     }
+    // Not confirmed: the order may be live; sent again after a backoff, and a network failure pauses as for a failed call.
+    for (const { item, r } of failed) this.onCancelFailed([item], Object.assign(new Error(r.reason), { category: r.category, action: r.action }));
     for (const [causation, events] of groups) await this.journal.record(events, causation);
   }
 

@@ -7,7 +7,7 @@
  * | ------------------------------- | --------------------------------------------- | --------------------------------------------------------------------------- |
  * | `reject`                        | validation, post-only-would-cross, invalid-order, unknown-order, duplicate-order, exchange-error | records OrderRejected; the level waits for the next decision (duplicate-order: the venue holds an order with that id, so it is also cancelled by id) |
  * | `backoff`                       | rate-limited (and transient exchange errors)  | retries the SAME client order id after retryBackoffMs x 2^(attempt-1), within maxPlaceAttempts; then OrderRejected |
- * | `reduce-size-or-pause`          | insufficient-funds                            | records OrderRejected and pauses the pair (`insufficient-funds`)            |
+ * | `reduce-size-or-pause`          | insufficient-funds                            | records OrderRejected and caps that side's order size at half the refused amount (lot-snapped); the level is placed again at the cap (OrderPlaced with `rule`); when half would fall under the lot or the minimum notional, pauses the pair (`insufficient-funds`) |
  * | `pause-and-cancel-on-reconnect` | network                                       | records OrderRejected, pauses the pair (`venue-unavailable`), probes the venue and cancels everything (this order's id included) once it answers |
  * | `halt`                          | auth, not-supported, internal                 | records OrderRejected and pauses the pair (`venue-error`) until an operator resumes it |
  *
@@ -21,6 +21,8 @@ export type Reaction =
   | { readonly kind: 'reject' }
   | { readonly kind: 'retry' }
   | { readonly kind: 'pause'; readonly reason: 'insufficient-funds' | 'venue-error' }
+  /** Insufficient funds: place smaller, then pause if even the smallest order is refused. */
+  | { readonly kind: 'reduce-size' }
   | { readonly kind: 'venue-down' };
 
 export function reactionTo(action: VenueErrorAction): Reaction {
@@ -30,7 +32,7 @@ export function reactionTo(action: VenueErrorAction): Reaction {
     case 'backoff':
       return { kind: 'retry' };
     case 'reduce-size-or-pause':
-      return { kind: 'pause', reason: 'insufficient-funds' };
+      return { kind: 'reduce-size' };
     case 'pause-and-cancel-on-reconnect':
       return { kind: 'venue-down' };
     case 'halt':

@@ -16,6 +16,7 @@ import type { Fill, MarketSpec, Venue } from '../venues/venue.js';
 import { summarizeBook } from '../strategy/signals/book-depth.js';
 import { signalsWanted } from '../strategy/signals/quote-signals.js';
 import { clientOrderIdFor, clientOrderIdPrefix } from './client-order-id.js';
+import type { GroupView } from './multi-venue/pair-group.js';
 
 export type RunMode = 'backtest' | 'paper' | 'live';
 
@@ -43,7 +44,9 @@ type Input =
   | { readonly kind: 'signal'; readonly event: Extract<PairMachineEvent, { type: 'EXTERNAL_MID' | 'VENUE_FILL_RATES' }> }
   | { readonly kind: 'stop'; readonly reason: string }
   /** An operator's parameter change, answered with the new version once recorded and applied. */
-  | { readonly kind: 'params'; readonly change: ParamsChange };
+  | { readonly kind: 'params'; readonly change: ParamsChange }
+  /** Multi-venue: the pair group's total changed (src/service/multi-venue). */
+  | { readonly kind: 'group'; readonly view: GroupView; readonly members: number };
 
 interface ParamsChange {
   readonly params: StrategyParams;
@@ -185,6 +188,11 @@ export class PairRuntime {
     while (this.pumping) await this.pumping;
   }
 
+  /** Multi-venue: tell the pair its group's total (the group coordinator calls this when it changes). */
+  groupChanged(view: GroupView, members: number): void {
+    this.enqueue({ kind: 'group', view, members });
+  }
+
   summary(): PairSummary {
     return summarisePair(this.projection);
   }
@@ -288,6 +296,8 @@ export class PairRuntime {
       case 'timer':
         this.flushQueued = false;
         return this.flushEmitted(null);
+      case 'group':
+        return this.handleMachineEvent({ type: 'GROUP_POSITION', ts, group: input.view, members: input.members }, null);
       case 'orders':
         this.ordersQueued = false;
         await this.orders.process();

@@ -1,12 +1,13 @@
 import { summariseLog } from '../../projections/log-summary.js';
 import type { PairSummary } from '../../projections/pair-projection.js';
 import type { Clock } from '../clock/clock.js';
-import { resolvePair, type EngineConfig } from '../config/engine-config.js';
+import type { EngineConfig } from '../config/engine-config.js';
 import type { Logger } from '../log/logger.js';
 import type { MarketEvent } from '../market-data/market-event.js';
 import type { EventStore } from '../store/event-store.js';
 import { SimulatedVenue, type SimulatedVenueSettings } from '../venues/simulated-venue.js';
 import { PairRuntime, type RunMode } from './pair-runtime.js';
+import { GroupCoordinator, resolveMirroredPair } from './multi-venue/group-coordinator.js';
 
 export interface TradingSessionOptions {
   readonly store: EventStore;
@@ -23,6 +24,13 @@ export interface TradingSessionOptions {
    * trading on the wall clock) time moves by itself.
    */
   readonly advanceClock?: (time: number) => void;
+  /**
+   * Multi-venue on one recording: every market event is delivered to each of
+   * these simulated venue ids (e.g. `['binance', 'binance2']`), each with its
+   * own orders, fills and inventory. A venue id with no market rules of its
+   * own takes the recording venue's. Default: the recording's own venue ids.
+   */
+  readonly venueIds?: readonly string[];
 }
 
 /**
@@ -42,12 +50,23 @@ export class TradingSession {
   private readonly pairs = new Map<string, PairRuntime>();
   private readonly ignored = new Set<string>();
   private stopping = false;
+  /** Pair groups (multi-venue): one total position limit across venues. */
+  private readonly groups: GroupCoordinator;
   marketEvents = 0;
 
-  constructor(private readonly opts: TradingSessionOptions) {}
+  constructor(private readonly opts: TradingSessionOptions) {
+    this.groups = new GroupCoordinator(opts.config, opts.logger);
+  }
 
-  /** Deliver one market event and wait until every pair has handled its consequences. */
+  /** Deliver one market event (to each venue id it maps to) and wait until every pair has handled its consequences. */
   async feed(event: MarketEvent): Promise<void> {
+    if (this.stopping) return;
+    const ids = this.opts.venueIds;
+    if (!ids || ids.length === 0) return this.feedVenue(event, event.venue);
+    for (const id of ids) await this.feedVenue(id === event.venue ? event : { ...event, venue: id }, event.venue);
+  }
+
+  private async feedVenue(event: MarketEvent, sourceVenue: string): Promise<void> {
     if (this.stopping) return;
     const key = `${event.venue}:${event.symbol}`;
     if (!this.pairs.has(key)) {
@@ -57,7 +76,7 @@ export class TradingSession {
         this.opts.logger.info({ venue: event.venue, symbol: event.symbol }, 'market data for a pair not in the config: ignored');
         return;
       }
-      await this.startPair(event.venue, event.symbol);
+      await this.startPair(event.venue, sourceVenue, event.symbol);
     }
     this.marketEvents++;
     this.venueFor(event.venue, event.symbol).onMarketEvent(event);
@@ -67,6 +86,10 @@ export class TradingSession {
   /** Resolves once every pair has handled what it was given, or is waiting for a reply from its venue. */
   async drain(): Promise<void> {
     for (const [key, pair] of this.pairs) await this.settled(key, pair.drain());
+    // A group's total moved: its members learn it before anything else happens (they requote on their next book).
+    if (this.groups.active && this.groups.publish() > 0) {
+      for (const [key, pair] of this.pairs) await this.settled(key, pair.drain());
+    }
   }
 
   /**
@@ -167,8 +190,8 @@ export class TradingSession {
     return venue;
   }
 
-  private async startPair(venueId: string, symbol: string): Promise<void> {
-    const resolved = resolvePair(this.opts.config, venueId, symbol);
+  private async startPair(venueId: string, sourceVenue: string, symbol: string): Promise<void> {
+    const resolved = resolveMirroredPair(this.opts.config, venueId, sourceVenue, symbol);
     let venue = this.venues.get(venueId);
     if (!venue) {
       venue = new SimulatedVenue({ ...this.opts.venue, id: venueId, markets: [resolved.market], clock: this.opts.clock });
@@ -188,6 +211,13 @@ export class TradingSession {
     const key = `${venueId}:${symbol}`;
     this.pairs.set(key, runtime);
     await this.settled(key, runtime.start());
+    // A group member learns the group's total before its first book, so no decision of it is made without the limit.
+    const group = this.groups.groupOf(venueId, symbol);
+    if (group !== undefined) {
+      this.groups.join(group, key, runtime);
+      this.groups.publish();
+      await this.settled(key, runtime.drain());
+    }
   }
 }
 

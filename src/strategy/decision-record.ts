@@ -62,6 +62,7 @@ export const toQuoteInputsData = (i: QuoteInputs): QuoteInputsData => ({
   position: i.position,
   reduceOnly: i.reduceOnly,
   ...(i.signals ? { signals: toSignalsData(i.signals) } : {}),
+  ...(i.group ? { group: { ...i.group } } : {}),
 });
 
 export const fromQuoteInputsData = (d: QuoteInputsData): QuoteInputs => ({
@@ -73,6 +74,7 @@ export const fromQuoteInputsData = (d: QuoteInputsData): QuoteInputs => ({
   position: d.position,
   reduceOnly: d.reduceOnly,
   ...(d.signals ? { signals: fromSignalsData(d.signals) } : {}),
+  ...(d.group ? { group: { ...d.group } } : {}),
 });
 
 export const toQuoteOutputData = (d: QuoteDecision): QuoteOutputData => ({

@@ -15,6 +15,13 @@ export interface QuoteInputs {
   readonly position: string;
   /** Liquidating: quote only the reducing side, and crossing the touch is allowed. */
   readonly reduceOnly: boolean;
+  /** Multi-venue: the pair group as this member saw it (src/service/multi-venue); absent for a lone pair. */
+  readonly group?: {
+    readonly position: string;
+    readonly limit: string;
+    readonly othersBuy: string;
+    readonly othersSell: string;
+  };
   /**
    * Market and own-trading signals the optional rules read (see
    * signals/quote-signals.ts). Absent when no such rule is on, and in logs

@@ -97,7 +97,20 @@ export type OrderResult =
 
 export type CancelResult =
   | { readonly clientOrderId: string; readonly status: 'cancelled'; readonly remaining: string; readonly ts: number }
-  | { readonly clientOrderId: string; readonly status: 'unknown-order'; readonly reason: string; readonly ts: number };
+  | { readonly clientOrderId: string; readonly status: 'unknown-order'; readonly reason: string; readonly ts: number }
+  /**
+   * The venue could not confirm the cancel (a network failure, a rate limit
+   * that outlasted the retries): the order may still be live. The caller sends
+   * it again; `category`/`action` say what else to do (e.g. pause on network).
+   */
+  | {
+      readonly clientOrderId: string;
+      readonly status: 'failed';
+      readonly reason: string;
+      readonly category: VenueErrorCategory;
+      readonly action: VenueErrorAction;
+      readonly ts: number;
+    };
 
 export interface OpenOrder {
   readonly clientOrderId: string;
@@ -152,4 +165,6 @@ export interface Venue {
   cancelAll(symbol: string): Promise<readonly CancelResult[]>;
   fetchOpenOrders(symbol: string): Promise<readonly OpenOrder[]>;
   fetchBalances(): Promise<Readonly<Record<string, Balance>>>;
+  /** Ends the venue's feeds and background work (websockets, timers); its streams complete. Called once, on stop, after every pair has stopped. */
+  close(): void | Promise<void>;
 }

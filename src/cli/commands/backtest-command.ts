@@ -18,6 +18,18 @@ export interface BacktestCommandOptions {
   readonly latency?: string;
   /** Only with `--market synthetic`. */
   readonly compare?: string;
+  /** Multi-venue: `binance,binance2` feeds the recording to two simulated venues. */
+  readonly venues?: string;
+}
+
+/** `--venues a,b`: simulated venue ids the recording is delivered to (each its own orders, fills and inventory). */
+export function parseVenueIds(value: string | undefined): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  const ids = value.split(',').map((s) => s.trim());
+  const bad = ids.find((id) => !/^[a-z0-9][a-z0-9_-]*$/i.test(id));
+  if (bad !== undefined) throw new UsageError(`--venues must be comma-separated venue ids (letters, digits, - and _), e.g. binance,binance2; got "${value}"`);
+  if (new Set(ids).size !== ids.length) throw new UsageError(`--venues names a venue twice: "${value}"`);
+  return ids;
 }
 
 /**
@@ -47,12 +59,13 @@ export const describeVenueSettings = (v: Required<SimulatedVenueSettings>): stri
 export async function backtestCommand(opts: BacktestCommandOptions): Promise<void> {
   if (opts.compare !== undefined) throw new UsageError('--compare runs on the synthetic market only: add --market synthetic (and drop --data)');
   const venue = parseVenueSettings(opts);
+  const venueIds = parseVenueIds(opts.venues);
   const logger = createLogger({ level: opts.logLevel ?? (opts.json ? 'warn' : 'info') });
   const config = await loadEngineConfig(opts.config);
   const store = await openEmptyStore(opts.store ?? 'memory:');
   const started = performance.now();
   try {
-    const result = await runBacktest({ dataPath: opts.data, store, config, logger, venue });
+    const result = await runBacktest({ dataPath: opts.data, store, config, logger, venue, ...(venueIds ? { venueIds } : {}) });
     const seconds = (performance.now() - started) / 1000;
     logger.info({ events: result.events, seconds: Number(seconds.toFixed(3)), eventsPerSecond: Math.round(result.events / seconds), venue }, 'backtest finished');
     if (opts.json) {

@@ -9,8 +9,9 @@ import { parsePositiveNumber } from '../errors.js';
 import { describeVenueSettings, parseVenueSettings } from './backtest-command.js';
 import { BUNDLED_RECORDING, DEFAULT_SERVICE_STORE } from '../project-paths.js';
 import { printPairTable } from '../print-summary.js';
+import { startVenue, type VenueOptions } from '../../venues/venue-factory.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends VenueOptions {
   readonly data?: string;
   readonly store?: string;
   readonly config?: string;
@@ -47,8 +48,14 @@ export async function runCommand(opts: RunCommandOptions): Promise<void> {
   process.on('SIGTERM', onSigterm);
   const durationTimer = durationS === undefined ? undefined : setTimeout(stopOn(`--duration ${durationS}s elapsed`), durationS * 1000);
 
-  logger.info({ mode: 'paper', data: dataPath, store: storeUrl, instanceId, durationS, speed, venue: describeVenueSettings(venue) }, 'market maker starting');
+  logger.info({ mode: opts.venue === 'ccxt' ? 'live' : 'paper', data: dataPath, store: storeUrl, instanceId, durationS, speed, venue: describeVenueSettings(venue) }, 'market maker starting');
   try {
+    // --venue ccxt: live trading on a real exchange instead of paper trading on a recording.
+    const live = await startVenue(opts, { store, config, logger, clock: new WallClock(), instanceId, signal: controller.signal });
+    if (live) {
+      printPairTable(live.pairs);
+      return;
+    }
     const result = await runPaper({ dataPath, store, config, logger, clock: new WallClock(), instanceId, speed, signal: controller.signal, venue });
     process.stdout.write(`\nsession ${instanceId}: ${result.events} market events${result.recordingExhausted ? ' (recording exhausted)' : ''}\n`);
     printPairTable(result.pairs);

@@ -16,11 +16,17 @@
  * - `remaining` is the order size minus the fills emitted for it so far.
  * - `ts` is the venue's fill time.
  * - All handling is serialised, so a stream batch and a backfill never race.
+ * - Health (`onHealth`): a lost stream or a failed backfill is a `gap`
+ *   problem (fills may be unseen); the next successful backfill, which
+ *   covers the outage, is the `feed-recovered`. No `stale`: without orders
+ *   filling, silence is normal.
  */
 import type { Exchange } from 'ccxt';
 import type { Observable } from 'rxjs';
 import { D, toDecimalString } from '../../core/decimal.js';
+import type { FeedProblemEvent, FeedRecoveredEvent } from '../../market-data/market-event.js';
 import type { Fill } from '../venue.js';
+import { FeedHealth } from './ccxt-feed-health.js';
 import { classifyVenueError } from './ccxt-errors.js';
 import type { MarketBinding } from './ccxt-markets.js';
 import type { OrderRegistry, TrackedOrder } from './ccxt-order-registry.js';
@@ -57,6 +63,8 @@ export interface FillFeedOptions extends CcxtFeedContext {
   readonly resolveOrder: (venueOrderId: string) => Promise<TrackedOrder | undefined>;
   readonly settings: FillFeedSettings;
   readonly retry: RetryPolicy;
+  /** Gap and recovered reports of this feed. */
+  readonly onHealth?: (event: FeedProblemEvent | FeedRecoveredEvent) => void;
 }
 
 export function ccxtFillFeed(options: FillFeedOptions): Observable<Fill> {
@@ -74,12 +82,15 @@ class FillFeed implements Feed {
   private startedAt = 0;
   private lastFillTs: number | undefined;
   private needBackfill = false;
+  private readonly health: FeedHealth | null;
 
   constructor(
     private readonly o: FillFeedOptions,
     private readonly loop: WatchLoop<Fill>,
   ) {
     this.ex = o.exchange;
+    const emit = o.onHealth;
+    this.health = emit ? new FeedHealth({ venue: o.venue, symbol: o.market.spec.symbol, clock: o.clock, maxAgeMs: 0, emit }) : null;
   }
 
   async run(): Promise<void> {
@@ -119,8 +130,9 @@ class FillFeed implements Feed {
         else if (raw.some((o) => (parseReply(ccxtOrderSchema, o, 'order update').filled ?? 0) > 0)) await this.backfill('order update with fills');
       },
       lostMessage: 'fill stream lost; reconnecting, then backfilling',
-      lost: () => {
+      lost: ({ info }) => {
         this.needBackfill = true;
+        this.health?.problem('gap', `fill stream lost: ${info.message}; fills are backfilled from REST once it is back`);
       },
     });
   }
@@ -135,8 +147,10 @@ class FillFeed implements Feed {
         try {
           raw = await this.loop.retrying(() => this.ex.fetchMyTrades(this.o.market.unified, since, pageLimit));
         } catch (err) {
-          this.o.logger.warn({ reason, err: classifyVenueError(err, this.o.secrets).message }, 'fill backfill failed; will retry');
+          const message = classifyVenueError(err, this.o.secrets).message;
+          this.o.logger.warn({ reason, err: message }, 'fill backfill failed; will retry');
           this.needBackfill = true;
+          this.health?.problem('gap', `fill backfill (${reason}) failed: ${message}`);
           return;
         }
         const trades = parseFills(raw);
@@ -145,6 +159,7 @@ class FillFeed implements Feed {
         since = Math.max(...trades.map((t) => t.timestamp));
       }
       if (this.held.size) await this.handleNow([]);
+      if (!this.loop.stopped) this.health?.data(`fills reconciled with the venue (${reason})`);
     });
   }
 

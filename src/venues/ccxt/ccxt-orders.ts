@@ -313,9 +313,9 @@ export class CcxtOrders {
    * Cancels by client order id. `cancelled` carries the amount that was still
    * open; `unknown-order` means the venue does not have it (filled, already
    * cancelled, never created). Rate-limit and network failures are retried
-   * within the budget; if an order's fate is still unknown after that, the
-   * call throws a CcxtVenueError (category 'network' or 'rate-limited') after
-   * trying every order, because reporting it as gone could leave it live.
+   * within the budget; an order whose fate is still unknown after that is
+   * answered `failed` with its category (never reported gone: it may be
+   * live), after every order of the call was tried.
    */
   async cancel(symbol: string, clientOrderIds: readonly string[]): Promise<CancelResult[]> {
     const index = await this.o.markets();
@@ -336,16 +336,16 @@ export class CcxtOrders {
     if (canBatchCancel(this.ex, binding) && viaBatch.length > 1) {
       for (const r of await this.cancelBatch(viaBatch, binding)) results.set(r.clientOrderId, r);
     }
-    let failure: CcxtVenueError | undefined;
     for (const id of pending) {
       if (results.has(id)) continue;
       try {
         results.set(id, await this.cancelOne(id, binding));
       } catch (err) {
-        failure = err instanceof CcxtVenueError ? err : new CcxtVenueError(classifyVenueError(err, this.o.secrets));
+        const info = classifyVenueError(err, this.o.secrets);
+        this.o.logger.warn({ clientOrderId: id, category: info.category, err: info.message }, 'cancel could not be confirmed');
+        results.set(id, { clientOrderId: id, status: 'failed', reason: `cancel could not be confirmed: ${info.message}`, category: info.category, action: info.action, ts: ts() });
       }
     }
-    if (failure) throw new CcxtVenueError(failure, `cancel on ${symbol} could not be confirmed`);
     return clientOrderIds.map((id) => results.get(id) ?? { clientOrderId: id, status: 'unknown-order', reason: 'no result', ts: ts() });
   }
 

@@ -9,10 +9,15 @@
  *   gap-free and duplicate-free across the drop.
  * - No websocket trades on the exchange: poll `fetchTrades`.
  * - Event time is receive time on the injected clock, as for books.
+ * - Health (`onHealth`), like the book's: a lost stream is a `gap` problem,
+ *   no trade within `staleAfterMs` is `stale` (0: off; quiet markets are
+ *   normal, so the default is long), and the first batch after either (with
+ *   its backfill) is one `feed-recovered`.
  */
 import type { Exchange } from 'ccxt';
 import type { Observable } from 'rxjs';
-import type { TradeEvent } from '../../market-data/market-event.js';
+import type { FeedProblemEvent, FeedRecoveredEvent, TradeEvent } from '../../market-data/market-event.js';
+import { FeedHealth } from './ccxt-feed-health.js';
 import { classifyVenueError } from './ccxt-errors.js';
 import { tradesBackfillTakesSince } from './ccxt-quirks.js';
 import { byTimeThenId, RecentIds } from './ccxt-recent-ids.js';
@@ -27,13 +32,17 @@ export interface TradeFeedSettings extends ReconnectSettings {
   readonly backfillLimit: number;
   /** Poll interval when the exchange has no websocket trades. */
   readonly pollIntervalMs: number;
+  /** No trade for this long is a `stale` problem (ms; 0 = never). */
+  readonly staleAfterMs: number;
 }
 
-export const DEFAULT_TRADE_FEED: TradeFeedSettings = { reconnectBaseDelayMs: 250, reconnectMaxDelayMs: 10_000, backfillLimit: 1_000, pollIntervalMs: 2_000 };
+export const DEFAULT_TRADE_FEED: TradeFeedSettings = { reconnectBaseDelayMs: 250, reconnectMaxDelayMs: 10_000, backfillLimit: 1_000, pollIntervalMs: 2_000, staleAfterMs: 120_000 };
 
 export interface TradeFeedOptions extends CcxtMarketFeedOptions {
   readonly settings: TradeFeedSettings;
   readonly retry: RetryPolicy;
+  /** Stale, gap and recovered reports of this feed. */
+  readonly onHealth?: (event: FeedProblemEvent | FeedRecoveredEvent) => void;
 }
 
 export function ccxtTradeFeed(options: TradeFeedOptions): Observable<TradeEvent> {
@@ -48,15 +57,23 @@ class TradeFeed implements Feed {
   /** Timestamp of the last trade emitted; undefined before the first. */
   private lastTs: number | undefined;
   private needBackfill = false;
+  private readonly health: FeedHealth | null;
 
   constructor(
     private readonly o: TradeFeedOptions,
     private readonly loop: WatchLoop<TradeEvent>,
   ) {
     this.ex = o.exchange;
+    const emit = o.onHealth;
+    this.health = emit ? new FeedHealth({ venue: o.venue, symbol: o.symbol, clock: o.clock, maxAgeMs: o.settings.staleAfterMs, emit }) : null;
+  }
+
+  onStop(): void {
+    this.health?.stop();
   }
 
   async run(): Promise<void> {
+    if (this.o.settings.staleAfterMs > 0) this.health?.start();
     if (this.ex.has['watchTrades'] !== true) {
       while (!this.loop.stopped) await this.pollStep();
       return;
@@ -65,8 +82,9 @@ class TradeFeed implements Feed {
       watch: async () => parseTrades(await this.ex.watchTrades(this.o.unified)),
       received: (batch) => this.received(batch),
       lostMessage: 'trade websocket lost; reconnecting',
-      lost: () => {
+      lost: ({ info }) => {
         this.needBackfill = this.lastTs !== undefined;
+        this.health?.problem('gap', `trade stream lost: ${info.message}`);
       },
     });
   }
@@ -78,6 +96,7 @@ class TradeFeed implements Feed {
       batch = batch.concat(await this.backfill());
     }
     this.emitNew(batch);
+    this.health?.data('trades flow again');
   }
 
   private async pollStep(): Promise<void> {
@@ -89,6 +108,7 @@ class TradeFeed implements Feed {
         this.lastTs = Math.max(this.lastTs ?? t.timestamp, t.timestamp);
       }
     } else this.emitNew(trades);
+    if (trades.length > 0) this.health?.data('trades flow again (REST polling)');
     await this.loop.sleep(this.o.settings.pollIntervalMs);
   }
 

@@ -15,16 +15,16 @@
  *   dead-mans-switch.ts  exchange-side cancel-all timer
  *   ccxt-quirks.ts       per-exchange differences of ccxt's unified API
  *
- * Beyond the port: `close()`, `feedHealthy()`, `ordersInFlight()`,
+ * Beyond the port: `feedHealthy()`, `feedHealth()`, `watchFeedHealth()`, `ordersInFlight()`,
  * `uncertainOrders()`, `deadMansSwitch`, and the `category`/`action` fields on
  * rejected placements (see CcxtOrderResult).
  */
 import type { Exchange } from 'ccxt';
-import { defer, Observable, share, switchMap, tap, throwError } from 'rxjs';
+import { defer, filter, Observable, share, Subject, switchMap, tap, throwError } from 'rxjs';
 import type { Clock } from '../../clock/clock.js';
 import { D, toDecimalString } from '../../core/decimal.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
-import type { TradeEvent } from '../../market-data/market-event.js';
+import type { FeedProblemEvent, FeedRecoveredEvent, TradeEvent } from '../../market-data/market-event.js';
 import type { Balance, BookFeedEvent, CancelResult, Fill, MarketSpec, OpenOrder, OrderRequest, Venue } from '../venue.js';
 import { ccxtBookFeed, DEFAULT_BOOK_FEED, type BookFeedSettings } from './ccxt-book-feed.js';
 import { classifyVenueError, CcxtVenueError } from './ccxt-errors.js';
@@ -60,6 +60,9 @@ export interface CcxtVenueOptions extends CcxtExchangeOptions {
   readonly deadMansSwitch?: Partial<DeadMansSwitchSettings> | false;
 }
 
+/** A health report of one of the venue's feeds (the book's also travel on watchBook). */
+export type FeedHealthEvent = (FeedProblemEvent | FeedRecoveredEvent) & { readonly feed: 'book' | 'trades' | 'fills' };
+
 export class CcxtVenue implements Venue {
   readonly id: string;
   readonly exchange: Exchange;
@@ -76,6 +79,9 @@ export class CcxtVenue implements Venue {
   private readonly fillFeeds = new Map<string, Observable<Fill>>();
   /** Venue symbols whose book feed is in an open outage. */
   private readonly unhealthy = new Set<string>();
+  /** `<feed>:<symbol>` of every feed in an open outage. */
+  private readonly outages = new Set<string>();
+  private readonly healthEvents = new Subject<FeedHealthEvent>();
   private index: Promise<MarketIndex> | null = null;
   private loadedIndex: MarketIndex | null = null;
 
@@ -107,7 +113,8 @@ export class CcxtVenue implements Venue {
             clock: this.clock,
             logger: this.log,
             settings: { ...DEFAULT_DEAD_MANS_SWITCH, ...(opts.deadMansSwitch ?? {}) },
-            isHealthy: () => this.unhealthy.size === 0,
+            // Unseen fills are as dangerous as a dead book: let the exchange cancel everything.
+            isHealthy: () => this.unhealthy.size === 0 && ![...this.outages].some((k) => k.startsWith('fills:')),
             marketIds: () => this.loadedIndex?.specs().map((s) => s.symbol) ?? [],
             secrets: this.secrets(),
           });
@@ -153,6 +160,7 @@ export class CcxtVenue implements Venue {
         tap((e) => {
           if (e.kind === 'feed-problem') this.unhealthy.add(symbol);
           else if (e.kind === 'feed-recovered') this.unhealthy.delete(symbol);
+          if (e.kind !== 'book') this.reportHealth('book', e);
         }),
       ),
     );
@@ -160,7 +168,7 @@ export class CcxtVenue implements Venue {
 
   watchTrades(symbol: string): Observable<TradeEvent> {
     return this.sharedFeed(this.tradeFeeds, symbol, (market) =>
-      ccxtTradeFeed({ ...this.marketFeed(market), settings: { ...DEFAULT_TRADE_FEED, ...this.opts.trades }, retry: this.retry }),
+      ccxtTradeFeed({ ...this.marketFeed(market), settings: { ...DEFAULT_TRADE_FEED, ...this.opts.trades }, retry: this.retry, onHealth: (e) => this.reportHealth('trades', e) }),
     );
   }
 
@@ -173,6 +181,7 @@ export class CcxtVenue implements Venue {
         resolveOrder: (venueOrderId) => this.orders.resolveOrder(venueOrderId, market),
         settings: { ...DEFAULT_FILL_FEED, ...this.opts.fills },
         retry: this.retry,
+        onHealth: (e) => this.reportHealth('fills', e),
       }),
     );
   }
@@ -205,6 +214,24 @@ export class CcxtVenue implements Venue {
   /** False while the symbol's book feed is in an outage (between feed-problem and feed-recovered). */
   feedHealthy(symbol: string): boolean {
     return !this.unhealthy.has(symbol);
+  }
+
+  /** Each feed of the symbol: true unless it is between a feed-problem and its feed-recovered. */
+  feedHealth(symbol: string): { readonly book: boolean; readonly trades: boolean; readonly fills: boolean } {
+    return { book: !this.outages.has(`book:${symbol}`), trades: !this.outages.has(`trades:${symbol}`), fills: !this.outages.has(`fills:${symbol}`) };
+  }
+
+  /** Problems and recoveries of the symbol's book, trade and fill feeds, as they happen (the feeds must be subscribed). */
+  watchFeedHealth(symbol: string): Observable<FeedHealthEvent> {
+    return this.healthEvents.pipe(filter((e) => e.symbol === symbol));
+  }
+
+  private reportHealth(feed: FeedHealthEvent['feed'], e: FeedProblemEvent | FeedRecoveredEvent): void {
+    const key = `${feed}:${e.symbol}`;
+    if (e.kind === 'feed-problem') this.outages.add(key);
+    else this.outages.delete(key);
+    this.log[e.kind === 'feed-problem' ? 'warn' : 'info']({ feed, symbol: e.symbol, ...(e.kind === 'feed-problem' ? { problem: e.problem } : {}), detail: e.detail }, `${feed} feed ${e.kind === 'feed-problem' ? 'problem' : 'recovered'}`);
+    this.healthEvents.next({ ...e, feed });
   }
 
   // ---- orders ----
@@ -269,6 +296,7 @@ export class CcxtVenue implements Venue {
     await this.deadMansSwitch?.stop();
     this.closing.abort();
     await this.exchange.close();
+    this.healthEvents.complete();
   }
 
   private secrets(): string[] {

@@ -166,6 +166,13 @@ export class ScriptedVenue implements Venue {
   fetchBalances(): Promise<Readonly<Record<string, Balance>>> {
     return Promise.resolve({});
   }
+  /** Per live order of a cancel call: a category answers it `failed` (not confirmed), undefined cancels it. */
+  cancelPolicy: ((clientOrderId: string) => VenueErrorCategory | undefined) | null = null;
+  closed = false;
+  close(): void {
+    this.closed = true;
+    this.fills.complete();
+  }
 
   placeOrders(orders: readonly OrderRequest[]): Promise<readonly OrderResult[]> {
     const at = this.clock.now();
@@ -279,6 +286,8 @@ export class ScriptedVenue implements Venue {
         call.resolve(
           call.ids.map((id): CancelResult => {
             const o = this.live.get(id);
+            const failure = o ? this.cancelPolicy?.(id) : undefined;
+            if (failure) return { clientOrderId: id, status: 'failed', reason: `scripted ${failure}`, category: failure, action: ACTION_OF[failure], ts };
             if (!o || o.symbol !== call.symbol) return { clientOrderId: id, status: 'unknown-order', reason: 'unknown order', ts };
             this.live.delete(id);
             return { clientOrderId: id, status: 'cancelled', remaining: String(o.remaining), ts };

@@ -301,16 +301,78 @@ describe('order manager: venue refusals', () => {
     expect(host.signals.map((s) => s.type)).toEqual(['venue-down']);
   });
 
-  it('on insufficient funds: records the rejection and signals a pause', async () => {
+  it('on insufficient funds: places the level again at half the size, recorded as OrderRejected + OrderPlaced with the rule', async () => {
+    const { host, venue, journal } = setup();
+    // The account can afford a bid of at most 0.0003 BTC (~18 USDT).
+    venue.placePolicy = (o) => (o.side === 'buy' && Number(o.amount) > 0.0003 ? { kind: 'reject', category: 'insufficient-funds' } : { kind: 'accept' });
+    await host.decide(ladder());
+    await host.settle();
+    const bids = journal.ofType('OrderPlaced').filter((e) => e.data.side === 'buy');
+    // 0.001 refused (both levels), then 0.0005 refused, then 0.00025 accepted on both levels.
+    expect(bids.map((e) => e.data.amount)).toEqual(['0.001', '0.001', '0.0005', '0.0005', '0.00025', '0.00025']);
+    expect(bids[2]?.data.rule).toMatch(/^insufficient-funds: buy size capped at 0\.0005 \(wanted 0\.001; order pair-test-r\d+ refused for 0\.001\)$/);
+    const rejected = journal.ofType('OrderRejected');
+    expect(rejected.map((e) => e.data.category)).toEqual(Array(4).fill('insufficient-funds'));
+    expect(rejected[0]?.data.reason).toMatch(/buy size cut to 0\.0005 \(half of 0\.001, lot 0\.00001\)/);
+    // Every refused order was recorded before its smaller replacement was sent.
+    const types = journal.types();
+    expect(types.indexOf('OrderRejected')).toBeLessThan(journal.events.findIndex((e) => e.type === 'OrderPlaced' && e.data.amount === '0.0005'));
+    expect(host.signals).toEqual([]);
+    expect(host.paused).toBeNull();
+    expect([...venue.live.values()].filter((o) => o.side === 'buy').map((o) => o.amount)).toEqual(['0.00025', '0.00025']);
+    // The next decision keeps the cap: no new refusal.
+    await host.decide(ladder('59900'));
+    await host.settle();
+    expect(journal.ofType('OrderRejected')).toHaveLength(4);
+    expect(journal.ofType('OrderPlaced').at(-1)?.data).toMatchObject({ side: 'buy', price: '59900', amount: '0.00025' });
+    expect(venue.violations).toEqual([]);
+  });
+
+  it('on insufficient funds that persist down to the minimum notional: signals the pause', async () => {
     const { host, venue, journal } = setup();
     venue.placePolicy = (o) => (o.side === 'buy' ? { kind: 'reject', category: 'insufficient-funds' } : { kind: 'accept' });
     await host.decide(ladder());
     await host.settle();
-    expect(journal.ofType('OrderRejected').map((e) => e.data.category)).toEqual(['insufficient-funds', 'insufficient-funds']);
+    const bids = journal.ofType('OrderPlaced').filter((e) => e.data.side === 'buy').map((e) => e.data.amount);
+    // Halving 0.001 at ~60000: 0.0005, 0.00025, 0.00012; half of that (3.6 USDT) is under the 5 USDT minimum notional.
+    expect([...new Set(bids)]).toEqual(['0.001', '0.0005', '0.00025', '0.00012']);
+    expect(journal.ofType('OrderRejected').at(-1)?.data.reason).toMatch(/under the lot \(0\.00001\) or the minimum notional \(5\): pausing$/);
     expect(host.signals).toEqual([{ type: 'refused', reason: 'insufficient-funds', detail: expect.stringContaining('insufficient-funds') }]);
     expect(host.paused).toBe('insufficient-funds');
     // The host paused the pair: the accepted asks are cancelled.
     expect(venue.live.size).toBe(0);
+  });
+
+  it("a cancel answered 'failed' (not confirmed) is sent again after a backoff; the others of the batch are recorded at once", async () => {
+    const { host, venue, journal } = setup({ retryBackoffMs: 100 });
+    await host.decide(target([q(0, '59995', '0.001')], [q(0, '60005', '0.001')]));
+    await host.settle();
+    const [bidId] = journal.ofType('OrderPlaced').map((e) => e.data.clientOrderId);
+    let failures = 0;
+    venue.cancelPolicy = (id) => (id === bidId && failures++ < 2 ? 'rate-limited' : undefined);
+    await host.cancelAll('operator pause');
+    await host.settle();
+    // The ask is cancelled; the bid is still live at the venue and open in the log.
+    expect(journal.ofType('OrderCancelled').map((e) => e.data.clientOrderId)).not.toContain(bidId);
+    expect(venue.live.has(bidId!)).toBe(true);
+    expect(journal.openOrders().has(bidId!)).toBe(true);
+    await host.advance(100);
+    await host.advance(200);
+    await host.settle();
+    expect(venue.cancels.filter((c) => c.ids.includes(bidId!))).toHaveLength(3);
+    expect(journal.ofType('OrderCancelled').map((e) => e.data.clientOrderId)).toContain(bidId);
+    expect(venue.live.size).toBe(0);
+    expect(host.signals).toEqual([]);
+  });
+
+  it("a cancel answered 'failed' for a network reason pauses the pair as venue-unavailable", async () => {
+    const { host, venue } = setup();
+    await host.decide(target([q(0, '59995', '0.001')], []));
+    await host.settle();
+    venue.cancelPolicy = () => 'network';
+    await host.decide(target([q(0, '59900', '0.001')], []));
+    await host.settle();
+    expect(host.signals.map((s) => s.type)).toEqual(['venue-down']);
   });
 
   it("on an action 'halt' refusal (credentials): records it and signals a venue-error pause", async () => {

@@ -213,6 +213,25 @@ describe('queue vs through on the same events', () => {
   });
 });
 
+describe('why the fill COUNTS of the two models can match (the usdm backtest: 23 and 23)', () => {
+  it('a sweep that prints at our price and then through it: through fills at the touch print, queue at the through print, one fill each', async () => {
+    // Instrumented on ../shared/data/binance-l2/usdm: through took 18 of its 23 fills on prints exactly at our price,
+    // queue only 9 (of 28 such prints), but 14 on prints through it moments later in the same sweeps.
+    const sweep = [trade(100, 1.5), trade(99.9, 2)];
+    const through = await behindTwo('through');
+    through.venue.onMarketEvent(sweep[0] as TradeEvent);
+    expect(through.amounts()).toEqual(['1']); // at the touch, whatever is queued ahead
+    through.venue.onMarketEvent(sweep[1] as TradeEvent);
+    const queue = await behindTwo('queue');
+    queue.venue.onMarketEvent(sweep[0] as TradeEvent);
+    expect(queue.amounts()).toEqual([]); // 1.5 printed of the 2.0 ahead of us
+    queue.venue.onMarketEvent(sweep[1] as TradeEvent);
+    expect(queue.amounts()).toEqual(['1']); // the print through us fills at once
+    expect(through.amounts()).toEqual(['1']);
+    expect(through.fills[0]?.ts).toBe(queue.fills[0]?.ts);
+  });
+});
+
 describe('queue-model.ts functions', () => {
   it('observeLevel: growth keeps us, proportional cancels, never more ahead than displayed', () => {
     const slot = joinQueue(2);

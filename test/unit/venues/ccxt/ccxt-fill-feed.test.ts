@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Subscription } from 'rxjs';
 import { VirtualClock, WallClock } from '../../../../src/clock/clock.js';
-import { CcxtVenue } from '../../../../src/venues/ccxt/ccxt-venue.js';
+import { CcxtVenue, type FeedHealthEvent } from '../../../../src/venues/ccxt/ccxt-venue.js';
 import type { Fill } from '../../../../src/venues/venue.js';
 import { binanceWithRecordedHttp, recordedCase, until } from './ccxt-fixtures.js';
 import { LoopbackBinanceWs } from './loopback-binance-ws.js';
@@ -110,6 +110,9 @@ describe('CcxtVenue.watchFills over a loopback websocket server standing in for 
     const f3: OurFill = { tradeId: 900003, qty: '0.00100000', cumQty: '0.00300000', time: now + 30 };
     http.on('GET', '/api/v3/myTrades', { body: [myTrade(f1), myTrade(f2)] });
 
+    const health: FeedHealthEvent[] = [];
+    const healthSub = venue.watchFeedHealth('BTCUSDT').subscribe((e) => health.push(e));
+    cleanup.push(async () => healthSub.unsubscribe());
     sub = venue.watchFills('BTCUSDT').subscribe((f) => fills.push(f));
     await server.waitForUserSubscription(1);
     await pause(50); // let ccxt register its watch after the subscription ack (an event before that is only cached by ccxt)
@@ -149,6 +152,13 @@ describe('CcxtVenue.watchFills over a loopback websocket server standing in for 
     expect(backfills).toHaveLength(1);
     expect(Number(paramsOf(backfills[0]!)['startTime'])).toBeLessThanOrEqual(f1.time);
     expect(server.userSubscriptions).toBe(2);
+    // Feed health: the drop is a gap (fills may be unseen) until the backfill has reconciled them.
+    expect(health.map((e) => [e.feed, e.kind])).toEqual([
+      ['fills', 'feed-problem'],
+      ['fills', 'feed-recovered'],
+    ]);
+    expect(health[1]?.detail).toMatch(/^fills reconciled with the venue \(reconnect\)/);
+    expect(venue.feedHealth('BTCUSDT').fills).toBe(true);
   });
 
   it('maps the recorded fetchMyTrades reply to our Fill shape (REST-only mode), resolving the client order id through fetchOrder', async () => {

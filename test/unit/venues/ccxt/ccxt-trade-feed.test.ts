@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Subscription } from 'rxjs';
 import { WallClock } from '../../../../src/clock/clock.js';
 import type { TradeEvent } from '../../../../src/market-data/market-event.js';
-import { CcxtVenue } from '../../../../src/venues/ccxt/ccxt-venue.js';
+import { CcxtVenue, type FeedHealthEvent } from '../../../../src/venues/ccxt/ccxt-venue.js';
 import { binanceWithRecordedHttp, readRecordedStreams, until, type TradeMessage } from './ccxt-fixtures.js';
 import { LoopbackBinanceWs } from './loopback-binance-ws.js';
 import { paramsOf } from './recorded-http.js';
@@ -47,8 +47,12 @@ describe('CcxtVenue.watchTrades over a loopback websocket server standing in for
         }
       })();
     };
+    const health: FeedHealthEvent[] = [];
+    const healthSub = venue.watchFeedHealth('BTCUSDT').subscribe((e) => health.push(e));
+    cleanup.push(async () => healthSub.unsubscribe());
     sub = venue.watchTrades('BTCUSDT').subscribe((e) => events.push(e));
     await until(() => events.length >= 40, 4_000, 'the first 40 trades');
+    expect(venue.feedHealth('BTCUSDT')).toEqual({ book: true, trades: true, fills: true });
     server.dropAll(); // trades 40..49 print while we are disconnected
     await until(() => events.at(-1)?.tradeId === String(trades.at(-1)!.t), 4_000, 'the last trade');
     await pause(20);
@@ -62,5 +66,37 @@ describe('CcxtVenue.watchTrades over a loopback websocket server standing in for
     expect(paramsOf(backfill!)).toEqual({ symbol: 'BTCUSDT', limit: '1000' });
     expect(http.to('GET', '/api/v3/aggTrades')).toHaveLength(0);
     expect(server.connections).toBe(2);
+    // Feed health, like the book's: one gap on the drop, one recovery with the first batch after it.
+    expect(health.map((e) => [e.feed, e.kind, e.kind === 'feed-problem' ? e.problem : ''])).toEqual([
+      ['trades', 'feed-problem', 'gap'],
+      ['trades', 'feed-recovered', ''],
+    ]);
+    expect(health[1]?.detail).toMatch(/^trades flow again \(after gap; down \d+ ms\)$/);
+    expect(venue.feedHealth('BTCUSDT').trades).toBe(true);
+  });
+
+  it('reports a stale trade feed when nothing prints within staleAfterMs, and its recovery on the next trade', async () => {
+    const rec = await readRecordedStreams(900);
+    const server = await LoopbackBinanceWs.start();
+    const { exchange } = binanceWithRecordedHttp();
+    await server.install(exchange);
+    const venue = new CcxtVenue({ exchange, clock: new WallClock(), deadMansSwitch: false, trades: { staleAfterMs: 150 } });
+    const health: FeedHealthEvent[] = [];
+    const healthSub = venue.watchFeedHealth('BTCUSDT').subscribe((e) => health.push(e));
+    const sub = venue.watchTrades('BTCUSDT').subscribe(() => {});
+    cleanup.push(async () => {
+      sub.unsubscribe();
+      healthSub.unsubscribe();
+      await venue.close();
+      await server.close();
+    });
+    await until(() => server.subscribed.includes(STREAM), 4_000, 'the subscription');
+    await until(() => health.length === 1, 4_000, 'the stale report');
+    expect(health[0]).toMatchObject({ feed: 'trades', kind: 'feed-problem', problem: 'stale' });
+    expect(venue.feedHealth('BTCUSDT').trades).toBe(false);
+    server.publish(STREAM, rec.trades[0]!);
+    await until(() => health.length === 2, 4_000, 'the recovery');
+    expect(health[1]).toMatchObject({ feed: 'trades', kind: 'feed-recovered' });
+    expect(venue.feedHealth('BTCUSDT').trades).toBe(true);
   });
 });

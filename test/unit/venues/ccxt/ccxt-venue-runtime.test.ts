@@ -99,4 +99,77 @@ describe('PairRuntime on CcxtVenue (recorded HTTP layer and loopback websocket s
     expect(live.size).toBe(0); // everything cancelled on stop
     expect(events.at(-1)?.type).toBe('PairStopped');
   });
+  it('on Binance -2010 insufficient balance (a recorded error payload through real ccxt): places smaller, records the rule, does not pause', async () => {
+    const rec = await readRecordedStreams(900);
+    const server = await LoopbackBinanceWs.start();
+    const { exchange, http } = binanceWithRecordedHttp();
+    await server.install(exchange);
+    const clock = new WallClock();
+    const venue = new CcxtVenue({ exchange, clock, symbols: ['BTCUSDT'], deadMansSwitch: false, fills: { pollIntervalMs: 60_000 } });
+    cleanup.push(async () => {
+      await venue.close();
+      await server.close();
+    });
+    const createCase = recordedCase('binance-responses.json', 'createOrder', 'spot +selfTradePrevention +iceberg');
+    let orderIds = 0;
+    const live = new Map<string, Record<string, string>>();
+    http.on('GET', '/api/v3/openOrders', { body: [] });
+    http.on('GET', '/api/v3/depth', { body: rec.snapshot });
+    http.on('GET', '/api/v3/myTrades', { body: [] });
+    // The account affords buys of at most 0.001 BTC: larger ones get Binance's -2010 reply.
+    http.on('POST', '/api/v3/order', (req) => {
+      const p = paramsOf(req);
+      if (p['side'] === 'BUY' && Number(p['quantity']) > 0.001) return { status: 400, body: { code: -2010, msg: 'Account has insufficient balance for requested action.' } };
+      const body = { ...createCase.httpResponse, orderId: String(++orderIds), symbol: p['symbol'], clientOrderId: p['newClientOrderId'], price: p['price'], origQty: p['quantity'], side: p['side'], type: p['type'], icebergQty: '0' };
+      live.set(body.orderId, body);
+      return { body };
+    });
+    http.on('DELETE', '/api/v3/order', (req) => {
+      const order = live.get(paramsOf(req)['orderId']!);
+      if (!order) return { status: 400, body: { code: -2011, msg: 'Unknown order sent.' } };
+      live.delete(order['orderId']!);
+      return { body: { ...order, status: 'CANCELED', executedQty: '0' } };
+    });
+    http.on('DELETE', '/api/v3/openOrders', { status: 400, body: { code: -2011, msg: 'Unknown order sent.' } });
+    server.onSubscribe = (stream) => {
+      const payloads = stream === 'btcusdt@depth@100ms' ? rec.depth : stream === 'btcusdt@trade' ? rec.trades : [];
+      void (async () => {
+        for (const p of payloads) {
+          server.publish(stream, p);
+          await new Promise((r) => setTimeout(r, 3));
+        }
+      })();
+    };
+    const [market] = await venue.markets();
+    const store = new MemoryEventStore();
+    const stream = 'pair-binance-BTC_USDT';
+    const runtime = new PairRuntime({
+      pairId: 'binance-BTC_USDT',
+      stream,
+      market: market!,
+      params: StrategyParamsSchema.parse({ orders: { minQuoteIntervalMs: 50 } }),
+      store,
+      venue,
+      clock,
+      logger: silentLogger(),
+      instanceId: 'ccxt-funds',
+      mode: 'live',
+    });
+    await runtime.start();
+    cleanup.push(() => runtime.stop('test cleanup'));
+    await until(() => [...live.values()].some((o) => o['side'] === 'BUY'), 25_000, 'a smaller bid live at the exchange');
+    await runtime.stop('end of test');
+
+    const events = await store.readStream(stream);
+    const rejected = events.filter((e) => e.type === 'OrderRejected').map((e) => e.data as { category?: string; reason: string });
+    expect(rejected.length).toBeGreaterThan(0);
+    expect(rejected.every((r) => r.category === 'insufficient-funds')).toBe(true);
+    expect(rejected[0]?.reason).toMatch(/buy size cut to/);
+    const smaller = events.filter((e) => e.type === 'OrderPlaced').map((e) => e.data as { side: string; amount: string; rule?: string }).filter((o) => o.side === 'buy' && o.rule);
+    expect(smaller.length).toBeGreaterThan(0);
+    expect(Number(smaller.at(-1)?.amount)).toBeLessThanOrEqual(0.001);
+    expect(smaller.at(-1)?.rule).toMatch(/^insufficient-funds: buy size capped at/);
+    expect(events.some((e) => e.type === 'Paused')).toBe(false);
+    expect(live.size).toBe(0);
+  }, 60_000);
 });
