@@ -148,8 +148,8 @@ describe('pair group: one total limit across two venues', () => {
     expect(parseEngineConfig({}, 't').groups).toEqual([]);
     const bad = () => parseEngineConfig({ pairs: [{ venue: 'binance', symbol: 'BTCUSDT', group: 'eth' }], groups: [{ id: 'btc', limit: '0' }, { id: 'btc', limit: '1' }] }, 'c.json');
     expect(bad).toThrow(ConfigError);
-    expect(bad).toThrow(/groups\.0\.limit: must be > 0/);
-    expect(bad).toThrow(/groups\.1\.id: duplicate group id "btc"/);
-    expect(bad).toThrow(/pairs\.0\.group: group "eth" is not in "groups" \(known: btc\)/);
+    expect(bad).toThrow(/groups\[0\]\.limit: "0" is not valid \(must be a decimal string > 0\)/);
+    expect(bad).toThrow(/groups\[1\]\.id: duplicate group id "btc"/);
+    expect(bad).toThrow(/pairs\[0\]\.group: group "eth" is not in "groups" \(known: btc\)/);
   });
 });
