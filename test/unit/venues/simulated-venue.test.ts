@@ -433,7 +433,8 @@ describe('SimulatedVenue: determinism and invariants', () => {
         }
         if (fills.length > 0) runsWithFills++;
       }),
-      { numRuns: 200 },
+      // Seeded: the coverage guard below counts runs, so it must not depend on the draw.
+      { numRuns: 200, seed: 20261121 },
     );
     // Guard against a generator that never exercises matching.
     expect(runsWithFills).toBeGreaterThan(runs / 4);
