@@ -3,10 +3,13 @@
  *
  * INTERIM: until the supervisor's real service exists, this is a scripted
  * ServiceControl (a test double, named as such in the test title) driving one
- * pair with moving prices, and the plugin mounted with its own token check.
+ * pair with moving prices, served by the real HTTP API app (buildHttpApp,
+ * its token table and auth hook) with the dashboard as its extra routes.
  * Switching to the real service changes this file only.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import { createLogger } from '../../src/log/logger.js';
+import { ApiTokens } from '../../src/service/http/api-tokens.js';
+import { buildHttpApp } from '../../src/service/http/http-server.js';
 import { registerDashboard } from '../../src/service/dashboard/dashboard-plugin.js';
 import type { HistoryPoint, Identity, PairCommand, PairView, ServiceControl, ServiceUpdate } from '../../src/service/service-control.js';
 
@@ -21,6 +24,8 @@ export interface DashboardService {
   /** The pairs as the service reports them (not through the page). */
   pairs(): Promise<readonly PairView[]>;
   pair(id: string): Promise<PairView>;
+  /** Live subscriptions the dashboard holds on the service right now. */
+  dashboardSubscriptions(): number;
   close(): Promise<void>;
 }
 
@@ -96,17 +101,37 @@ function scriptedControl(): ServiceControl & { stop(): void } {
 
 export async function startDashboardService(): Promise<DashboardService> {
   const control = scriptedControl();
-  const app: FastifyInstance = Fastify({ logger: false });
-  const authenticate = (token: string) => TOKENS[token];
-  await registerDashboard(app, { control, authenticate, heartbeatMs: 1000 });
-  // INTERIM command route (the API engineer's buildHttpApp replaces it).
-  app.post<{ Params: { id: string; command: PairCommand }; Body: { reason: string } }>('/api/pairs/:id/:command', async (request, reply) => {
-    const m = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
-    const who = m?.[1] ? authenticate(m[1]) : undefined;
-    if (!who) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'missing bearer token' });
-    if (who.role === 'viewer') return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: 'role viewer may not do this' });
-    return { pair: await control.command(request.params.id, request.params.command, who, request.body.reason) };
+  // The dashboard's view of the service, counting its subscriptions (the stream must drop them on disconnect).
+  let subscriptions = 0;
+  const counted: ServiceControl = {
+    listPairs: () => control.listPairs(),
+    getPair: (id) => control.getPair(id),
+    command: (id, command, identity, reason) => control.command(id, command, identity, reason),
+    changeParams: (id, patch, identity, reason) => control.changeParams(id, patch, identity, reason),
+    performance: (id) => control.performance(id),
+    history: (id) => control.history(id),
+    events: (id, opts) => control.events(id, opts),
+    riskAlerts: () => control.riskAlerts(),
+    health: () => control.health(),
+    subscribe(listener: (u: ServiceUpdate) => void) {
+      const unsubscribe = control.subscribe(listener);
+      subscriptions++;
+      let done = false;
+      return () => {
+        if (!done) subscriptions--;
+        done = true;
+        unsubscribe();
+      };
+    },
+  };
+  const tokens = new ApiTokens(Object.entries(TOKENS).map(([token, who]) => ({ name: who.name, token, role: who.role })));
+  const app = await buildHttpApp({
+    control,
+    tokens,
+    logger: createLogger({ level: process.env.LOG_LEVEL ?? 'silent', pretty: false }),
+    registerExtras: (api) => registerDashboard(api, { control: counted, heartbeatMs: 1000 }),
   });
+  let closed = false;
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -118,9 +143,12 @@ export async function startDashboardService(): Promise<DashboardService> {
       const res = await fetch(`${url}${path}`, { headers: { authorization: 'Bearer viewer-token-0123456789' } });
       return res.json();
     },
+    dashboardSubscriptions: () => subscriptions,
     pairs: async () => control.listPairs(),
     pair: async (id) => control.getPair(id),
     async close() {
+      if (closed) return;
+      closed = true;
       control.stop();
       await app.close();
     },

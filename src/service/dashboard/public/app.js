@@ -203,7 +203,8 @@ async function sendCommand(pairId, command, card) {
             : (body.message ?? res.statusText);
       status.className = 'command-status error';
       status.setAttribute('role', 'alert');
-      status.textContent = `${command} refused — ${res.status} ${res.statusText || ''}: ${why}`.replace('  ', ' ');
+      const server = body.message && body.message !== why ? ` (service: ${body.message})` : '';
+      status.textContent = `${command} refused — ${res.status} ${res.statusText || ''}: ${why}${server}`.replace('  ', ' ');
       status.dataset.httpStatus = String(res.status);
       return;
     }
