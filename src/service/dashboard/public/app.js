@@ -90,6 +90,8 @@ function cardFor(view) {
     depth: root.querySelector('[data-field="depth"]'),
     events: root.querySelector('[data-field="events"]'),
     depthPending: false,
+    pendingEvents: [],
+    eventsPending: false,
   };
   if (machineGraph) drawDiagram(card.diagram, machineGraph);
   cards.set(view.id, card);
@@ -139,9 +141,23 @@ function renderPair(view) {
   }
 }
 
+// Events can arrive hundreds a second: they are queued and the tail is redrawn once per frame.
 function appendEvent(pairId, event) {
   const card = cards.get(pairId);
   if (!card) return;
+  card.pendingEvents.push(event);
+  if (card.pendingEvents.length > EVENT_TAIL) card.pendingEvents.splice(0, card.pendingEvents.length - EVENT_TAIL);
+  if (card.eventsPending) return;
+  card.eventsPending = true;
+  requestAnimationFrame(() => {
+    card.eventsPending = false;
+    const items = card.pendingEvents.splice(0).reverse().map(eventItem);
+    card.events.prepend(...items);
+    while (card.events.children.length > EVENT_TAIL) card.events.lastElementChild.remove();
+  });
+}
+
+function eventItem(event) {
   const li = document.createElement('li');
   const type = document.createElement('span');
   type.className = 'type';
@@ -150,8 +166,7 @@ function appendEvent(pairId, event) {
   li.append(time ? `${time} ` : '', type, summarise(event));
   li.dataset.type = event.type;
   if (event.revision !== undefined) li.dataset.revision = String(event.revision);
-  card.events.prepend(li);
-  while (card.events.children.length > EVENT_TAIL) card.events.lastElementChild.remove();
+  return li;
 }
 
 function summarise(event) {

@@ -30,7 +30,7 @@ export function createSseParser(onMessage) {
  * connectStream({ token, onMessage, onStatus, onUnauthorized }) → stop()
  * onStatus(status, detail): 'connecting' | 'live' | 'retrying' | 'unauthorized' | 'stopped'
  */
-export function connectStream({ token, onMessage, onStatus, onUnauthorized }) {
+export function connectStream({ token, onMessage, onStatus, onUnauthorized, silenceMs = 45_000 }) {
   let stopped = false;
   let controller = null;
   let delay = 500;
@@ -61,10 +61,18 @@ export function connectStream({ token, onMessage, onStatus, onUnauthorized }) {
         });
         onStatus('live');
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          parse(value);
+        // The service sends a heartbeat every 15 s: a stream silent for longer is dead (a sleeping laptop, a dropped proxy).
+        let watchdog = setTimeout(() => controller.abort(), silenceMs);
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            clearTimeout(watchdog);
+            watchdog = setTimeout(() => controller.abort(), silenceMs);
+            parse(value);
+          }
+        } finally {
+          clearTimeout(watchdog);
         }
         if (!stopped) onStatus('retrying', 'the stream ended');
       } catch (err) {
