@@ -22,15 +22,13 @@ import { pairMachineGraph } from './machine-graph.js';
  *   heartbeat the server time, every heartbeatMs (keeps proxies and the page's liveness check happy)
  */
 
+/**
+ * Registered on the API app (buildHttpApp's registerExtras): its auth hook
+ * checks every route and sets request.identity. Our data routes declare
+ * `access: 'viewer'`; the page's files `access: 'public'` (they hold no data).
+ */
 export interface DashboardOptions {
   readonly control: ServiceControl;
-  /**
-   * Only for an app without the API's auth hook: resolves a bearer token to
-   * who holds it, or undefined. On the API app (buildHttpApp's registerExtras)
-   * leave it out: the app's hook checks every route and sets request.identity;
-   * our routes declare `access: 'viewer'`, the page's files `access: 'public'`.
-   */
-  readonly authenticate?: (token: string) => Identity | undefined;
   readonly heartbeatMs?: number;
   readonly historyIntervalMs?: number;
   /** A client that does not read (socket buffer above this) is dropped; it reconnects and gets a fresh snapshot. */
@@ -43,32 +41,13 @@ const UPLOT_DIR = `${dirname(createRequire(import.meta.url).resolve('uplot/packa
 /** The page runs our scripts and uPlot from this origin only. uPlot sizes its elements through the CSSOM, which CSP allows. */
 const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
 
-function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return undefined;
-  const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
-  return m?.[1];
-}
-
 /** Set by the API app's auth hook (http-server.ts) when the route passed it. */
 const identityOf = (request: FastifyRequest): Identity | undefined => (request as FastifyRequest & { identity?: Identity | null }).identity ?? undefined;
 
-/** 401 without a known token; every role may read. */
-function requireViewer(opts: DashboardOptions, request: FastifyRequest, reply: FastifyReply): Identity | undefined {
-  if (!opts.authenticate) {
-    const identity = identityOf(request);
-    if (!identity) void reply.code(401).header('www-authenticate', 'Bearer').send({ statusCode: 401, error: 'Unauthorized', message: 'a bearer token is required' });
-    return identity;
-  }
-  const token = bearerToken(request);
-  const identity = token === undefined ? undefined : opts.authenticate(token);
-  if (!identity) {
-    void reply
-      .code(401)
-      .header('www-authenticate', 'Bearer')
-      .send({ statusCode: 401, error: 'Unauthorized', message: token === undefined ? 'a bearer token is required' : 'unknown bearer token' });
-    return undefined;
-  }
+/** The hook has already refused unknown tokens; this is the belt to its braces. */
+function requireViewer(request: FastifyRequest, reply: FastifyReply): Identity | undefined {
+  const identity = identityOf(request);
+  if (!identity) void reply.code(401).header('www-authenticate', 'Bearer').send({ statusCode: 401, error: 'Unauthorized', message: 'a bearer token is required' });
   return identity;
 }
 
@@ -79,10 +58,11 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   const historyIntervalMs = opts.historyIntervalMs ?? 250;
   const maxBufferedBytes = opts.maxBufferedBytes ?? 4 * 1024 * 1024;
   const openStreams = new Set<() => void>();
-  // Fail closed: without our own token check, the host app's auth hook must be there.
-  if (!opts.authenticate && !app.hasRequestDecorator('identity')) {
-    throw new Error('registerDashboard: the app has no auth hook (request.identity); register it through buildHttpApp({ registerExtras }) or pass authenticate');
+  // Fail closed: the dashboard has no token check of its own.
+  if (!app.hasRequestDecorator('identity')) {
+    throw new Error('registerDashboard: the app has no auth hook (request.identity); register the dashboard through buildHttpApp({ registerExtras })');
   }
+  const graph = pairMachineGraph();
   const viewer = { access: 'viewer' as RouteAccess };
 
   // Encapsulated: @fastify/static's reply decorators stay inside, so the API app may register its own.
@@ -101,12 +81,12 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   });
 
   app.get('/api/machine', { config: viewer }, async (request, reply) => {
-    if (!requireViewer(opts, request, reply)) return reply;
-    return pairMachineGraph();
+    if (!requireViewer(request, reply)) return reply;
+    return graph;
   });
 
   app.get('/api/stream', { config: viewer }, (request, reply) => {
-    const identity = requireViewer(opts, request, reply);
+    const identity = requireViewer(request, reply);
     if (!identity) return reply;
     const { control } = opts;
     reply.hijack();
