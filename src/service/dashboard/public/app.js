@@ -9,6 +9,17 @@ const EVENT_TAIL = 40;
 
 const $ = (id) => document.getElementById(id);
 const cards = new Map();
+// Cards off screen skip their charts and depth ladder until scrolled into view.
+const visibility = new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    const card = cards.get(entry.target.dataset.pairId);
+    if (!card) continue;
+    card.visible = entry.isIntersecting;
+    card.pnl.setVisible(card.visible);
+    card.inventory.setVisible(card.visible);
+    if (card.visible && card.view) scheduleDepth(card);
+  }
+});
 let machineGraph = null;
 let stopStream = null;
 
@@ -92,7 +103,9 @@ function cardFor(view) {
     depthPending: false,
     pendingEvents: [],
     eventsPending: false,
+    visible: true,
   };
+  visibility.observe(root);
   if (machineGraph) drawDiagram(card.diagram, machineGraph);
   cards.set(view.id, card);
   return card;
@@ -131,14 +144,17 @@ function renderPair(view) {
   setText(card, 'crashes', String(view.risk.crashes));
   setText(card, 'risk-alerts', view.risk.alerts.length ? view.risk.alerts.join(', ') : 'none');
   highlightState(card.diagram, view.state);
-  // The depth ladder redraws at most once per frame, whatever the update rate.
-  if (!card.depthPending) {
-    card.depthPending = true;
-    requestAnimationFrame(() => {
-      card.depthPending = false;
-      drawDepth(card.depth, card.view);
-    });
-  }
+  scheduleDepth(card);
+}
+
+/** The depth ladder redraws at most once per frame, whatever the update rate, and only on screen. */
+function scheduleDepth(card) {
+  if (card.depthPending || !card.visible) return;
+  card.depthPending = true;
+  requestAnimationFrame(() => {
+    card.depthPending = false;
+    drawDepth(card.depth, card.view);
+  });
 }
 
 // Events can arrive hundreds a second: they are queued and the tail is redrawn once per frame.

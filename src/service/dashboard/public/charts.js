@@ -13,6 +13,8 @@ class HistoryChart {
     this.pick = pick;
     this.columns = [[], ...series.map(() => [])];
     this.pending = false;
+    this.visible = true;
+    this.dirty = false;
     this.plot = new uPlot(
       {
         width: Math.max(el.clientWidth, 300),
@@ -52,7 +54,18 @@ class HistoryChart {
     this.schedule();
   }
 
+  /** Off-screen charts keep their data but skip drawing (a hundred pairs on one page). */
+  setVisible(visible) {
+    this.visible = visible;
+    if (visible && this.dirty) this.schedule();
+  }
+
   schedule() {
+    if (!this.visible) {
+      this.dirty = true;
+      return;
+    }
+    this.dirty = false;
     if (this.pending) return;
     this.pending = true;
     requestAnimationFrame(() => {
