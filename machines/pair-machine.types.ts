@@ -19,7 +19,11 @@ export type PauseReason =
   /** The venue refused an order for lack of funds. */
   | 'insufficient-funds'
   /** The venue refused in a way that needs an operator (credentials, permissions, an unsupported operation). */
-  | 'venue-error';
+  | 'venue-error'
+  /** The supervisor gave up restarting a pair that kept crashing. */
+  | 'crash-loop'
+  /** On start the venue's balances or fills disagreed with the log. */
+  | 'reconciliation';
 
 /** Pause reasons that clear by themselves when the market data (and the venue) are healthy again. */
 export const AUTO_RESUMABLE: ReadonlySet<PauseReason> = new Set<PauseReason>(['feed-stale', 'feed-problem', 'venue-unavailable']);
@@ -32,7 +36,14 @@ export interface PairMachineInput {
   /** Signed base position rebuilt from the stream. */
   readonly position: string;
   readonly now: number;
+  /** Restart recovery: the state the log left the pair in (service/restored-state.ts); START goes there instead of quoting. */
+  readonly restore?: RestoredMachineState;
 }
+
+/** A state to resume on START, rebuilt from the stream (restart recovery). */
+export type RestoredMachineState =
+  | { readonly state: 'paused'; readonly reason: PauseReason; readonly detail: string }
+  | { readonly state: 'shock-cooldown'; readonly referencePrice: number; readonly cooldownUntil: number; readonly rearms: number };
 
 export interface PairContext {
   readonly pairId: string;
@@ -61,6 +72,8 @@ export interface PairContext {
   readonly lastQuoteKey: string | null;
   /** Something changed (entry to a quoting state, a fill) that warrants a decision now. */
   readonly quoteDirty: boolean;
+  /** Restart recovery (input.restore); consumed by START. */
+  readonly restore: RestoredMachineState | null;
 }
 
 /** One of our own fills, as the machine sees it (signal maths in float64; the log keeps the decimals). */

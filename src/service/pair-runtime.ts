@@ -1,11 +1,13 @@
 import { createActor, type Actor } from 'xstate';
 import type { Subscription } from 'rxjs';
 import type { DomainEvent, DomainEventOf, EventData } from '../../events/catalog.js';
-import { deriveEventId, envelope, type NewEvent } from '../../events/envelope.js';
+import { deriveEventId, envelope, type NewEvent, type RecordedEvent } from '../../events/envelope.js';
 import { pairMachine } from '../../machines/pair-machine.js';
-import type { PairMachineEvent } from '../../machines/pair-machine.types.js';
-import { applyPairEvent, emptyPairProjection, foldPair, summarisePair, type PairProjection, type PairSummary } from '../../projections/pair-projection.js';
+import type { PairContext, PairMachineEvent, RestoredMachineState } from '../../machines/pair-machine.types.js';
+import { applyPerformanceEvent, emptyPerformance, type PairPerformance } from '../../projections/performance.js';
+import { applyPairEvent, emptyPairProjection, summarisePair, type PairProjection, type PairSummary, type RecordedOrNew } from '../../projections/pair-projection.js';
 import type { Clock } from '../clock/clock.js';
+import { D, toDecimalString } from '../core/decimal.js';
 import type { StrategyParams } from '../config/strategy-params.js';
 import type { Logger } from '../log/logger.js';
 import type { MarketEvent } from '../market-data/market-event.js';
@@ -13,6 +15,15 @@ import { OrderManager, type OrderManagerSignal } from '../orders/order-manager.j
 import { WrongExpectedRevisionError, type EventStore } from '../store/event-store.js';
 import type { Fill, MarketSpec, Venue } from '../venues/venue.js';
 import { clientOrderIdFor, clientOrderIdPrefix } from './client-order-id.js';
+import { loggedMachineState, restoreFor, type LoggedMachineState } from './restored-state.js';
+
+/** How the supervisor answers a crash: how many so far, and when it restarts the pair (null: it gives up). */
+export interface CrashDecision {
+  readonly crashes: number;
+  readonly restartInMs: number | null;
+}
+
+export type OperatorAction = 'pause' | 'resume' | 'stop' | 'start';
 
 export type RunMode = 'backtest' | 'paper' | 'live';
 
@@ -27,6 +38,25 @@ export interface PairRuntimeOptions {
   readonly logger: Logger;
   readonly instanceId: string;
   readonly mode: RunMode;
+  /** Every event this runtime appended, in order, once it is durable (live surfaces, metrics, history). */
+  readonly onAppended?: (events: readonly RecordedEvent[]) => void;
+  /**
+   * The pair failed (its actor errored, an input threw). Called once its orders
+   * are cancelled; the answer is recorded in PairCrashed. Without it a crash
+   * halts the pair for good.
+   */
+  readonly onCrash?: (error: string) => CrashDecision;
+  /** After the crash is recorded and the runtime detached: the supervisor may start a new one. */
+  readonly onCrashed?: (decision: CrashDecision) => void;
+  /** Start in this state whatever the log says (the supervisor's crash-loop pause). */
+  readonly restoreOverride?: RestoredMachineState;
+  /**
+   * Compare the venue's base balance with the log on start (a mismatch pauses
+   * the pair). Default: live mode only — a paper venue's account dies with the process.
+   */
+  readonly checkBalances?: boolean;
+  /** A pair an operator stopped stays stopped across a service restart (the supervisor's first start); an operator start clears it. */
+  readonly honourOperatorStop?: boolean;
 }
 
 type Input =
@@ -36,13 +66,19 @@ type Input =
   | { readonly kind: 'timer' }
   /** The order manager has something to do: a venue answer arrived, or one of its timers fired. */
   | { readonly kind: 'orders' }
+  /** The actor failed outside an input (a timer): handled in turn, like everything else. */
+  | { readonly kind: 'crash' }
+  /** An operator command: recorded (OperatorCommand), then acted on, in turn with market data. */
+  | { readonly kind: 'operator'; readonly action: OperatorAction; readonly identity: string; readonly reason: string; readonly done: (err?: unknown) => void }
+  /** lead: replace with config branch — new parameters recorded (ParametersChanged) and applied. */
+  | { readonly kind: 'params'; readonly params: StrategyParams; readonly changedBy: string; readonly reason: string; readonly done: (err?: unknown) => void }
   | { readonly kind: 'stop'; readonly reason: string };
 
 /** Events that take every quote off the venue. */
 const CANCEL_ALL_ON = new Set<DomainEvent['type']>(['Paused', 'ShockDetected', 'PairStopped', 'LiquidationStarted', 'LiquidationCompleted']);
 
 /** Inputs still handled once a stop has begun: fills must reach the log, venue answers must be recorded. */
-const HANDLED_WHILE_STOPPING = new Set<Input['kind']>(['fill', 'orders', 'stop']);
+const HANDLED_WHILE_STOPPING = new Set<Input['kind']>(['fill', 'orders', 'stop', 'crash']);
 
 /**
  * The imperative shell around one pair actor. Inputs (market data, fills,
@@ -69,12 +105,22 @@ export class PairRuntime {
   private stopping = false;
   private stopped = false;
   private ordersQueued = false;
+  private actorError: unknown = null;
+  private crashWhat = 'pair actor failed';
+  private lastFillTs: number | null = null;
+  private perf: PairPerformance = emptyPerformance();
+  private history: readonly RecordedEvent[] = [];
+  private crashed = false;
+  private started = false;
+  private logged: LoggedMachineState | null = null;
+  private currentParams: StrategyParams;
   private readonly orderPrefix: string;
   private readonly log: Logger;
   private readonly orders: OrderManager;
 
   constructor(private readonly opts: PairRuntimeOptions) {
     this.orderPrefix = clientOrderIdPrefix(opts.stream);
+    this.currentParams = opts.params;
     this.log = opts.logger.child({ pair: opts.pairId, stream: opts.stream });
     this.orders = new OrderManager({
       venue: opts.venue,
@@ -86,6 +132,9 @@ export class PairRuntime {
         record: (events, causationId) => this.commit(events, causationId),
         nextRevision: () => (this.revision ?? -1) + 1,
         openOrders: () => this.projection.openOrders,
+        hasFill: (tradeId) => this.projection.tradeIds.has(tradeId),
+        lastFillTs: () => this.lastFillTs,
+        ownsOrder: (clientOrderId) => clientOrderId.startsWith(this.orderPrefix),
       },
       clientOrderIdFor: (revision) => clientOrderIdFor(this.orderPrefix, revision),
       wake: () => this.wakeOrders(),
@@ -96,19 +145,33 @@ export class PairRuntime {
   async start(): Promise<void> {
     const { store, stream, market, params, clock, venue } = this.opts;
     const history = await store.readStream(stream);
-    this.projection = foldPair(history);
+    this.projection = emptyPairProjection();
+    for (const e of history) this.applyFolds(e);
+    this.history = history;
     this.revision = history.length ? (history[history.length - 1]?.revision ?? null) : null;
+    this.logged = loggedMachineState(history);
+    for (const e of history) if (e.type === 'OrderFilled') this.lastFillTs = Math.max(this.lastFillTs ?? 0, e.data.fillTs);
+    if (this.opts.honourOperatorStop && this.logged.operatorStopped) {
+      this.stopped = true;
+      this.log.info({ revision: this.revision }, 'pair stopped by an operator before the restart: it stays stopped until started');
+      return;
+    }
+    let lastBalanceCheck: EventData<'VenueBalanceChecked'> | null = null;
+    for (const e of history) if (e.type === 'VenueBalanceChecked') lastBalanceCheck = e.data;
     const paramsVersion = this.projection.paramsVersion + 1;
 
     await this.commit(
       [{ type: 'PairStarted', data: { pairId: this.opts.pairId, instanceId: this.opts.instanceId, market, params, paramsVersion, mode: this.opts.mode } }],
       null,
     );
-    await this.orders.reconcileAtStart();
+    const reconciled = await this.orders.reconcileAtStart();
+    const balancePause = (this.opts.checkBalances ?? this.opts.mode === 'live') ? await this.checkBalance(lastBalanceCheck) : null;
+    if (reconciled.fillsRecovered || reconciled.unknownOrdersCancelled || reconciled.staleOrdersClosed || balancePause) this.log.warn({ ...reconciled, balancePaused: balancePause !== null }, 'reconciled with the venue');
+    const restore = this.opts.restoreOverride ?? balancePause ?? restoreFor(this.logged);
 
     const actor = createActor(pairMachine, {
       clock: clock as never,
-      input: { pairId: this.opts.pairId, market, params, paramsVersion, position: this.projection.inventory.position, now: clock.now() },
+      input: { pairId: this.opts.pairId, market, params, paramsVersion, position: this.projection.inventory.position, now: clock.now(), ...(restore ? { restore } : {}) },
     });
     actor.on('domain', (e) => {
       this.emitted.push(e.event);
@@ -118,7 +181,13 @@ export class PairRuntime {
         this.enqueue({ kind: 'timer' });
       }
     });
-    actor.subscribe({ error: (err) => this.fail('pair actor failed', err) });
+    actor.subscribe({
+      error: (err) => {
+        // Inside an input the handler rethrows it (handleMachineEvent); from a timer it is queued.
+        this.actorError = err;
+        if (!this.inHandler) this.enqueue({ kind: 'crash' });
+      },
+    });
     this.actor = actor;
     actor.start();
 
@@ -129,7 +198,96 @@ export class PairRuntime {
     );
     this.scheduleHeartbeat();
     await this.handleMachineEvent({ type: 'START', ts: clock.now() }, null);
-    this.log.info({ position: this.projection.inventory.position, revision: this.revision, paramsVersion }, 'pair started');
+    this.started = true;
+    this.log.info({ position: this.projection.inventory.position, revision: this.revision, paramsVersion, restored: restore?.state ?? null }, 'pair started');
+  }
+
+  /**
+   * The venue's base balance against the log: the last check's venue total
+   * moved by the fills recorded since. A difference is recorded and pauses the
+   * pair (an operator must look); the new figure becomes the next baseline.
+   */
+  private async checkBalance(last: EventData<'VenueBalanceChecked'> | null): Promise<RestoredMachineState | null> {
+    const asset = this.opts.market.base;
+    const balances = await this.opts.venue.fetchBalances();
+    const venueTotal = balances[asset]?.total ?? '0';
+    const position = this.projection.inventory.position;
+    const expectedTotal = last ? toDecimalString(D(last.venueTotal).plus(D(position).minus(last.position))) : null;
+    const agrees = expectedTotal === null || D(expectedTotal).eq(venueTotal);
+    await this.commit([{ type: 'VenueBalanceChecked', data: { asset, venueTotal, position, expectedTotal, agrees } }], null);
+    if (agrees) return null;
+    const detail = `venue holds ${venueTotal} ${asset}, the log implies ${expectedTotal}`;
+    await this.commit([{ type: 'ReconciliationCorrected', data: { subject: `balance ${asset}`, venueSays: venueTotal, logSays: expectedTotal ?? 'unknown', action: 'pair paused for an operator' } }], null);
+    return { state: 'paused', reason: 'reconciliation', detail };
+  }
+
+  /** What the log said about the machine when this runtime started (restart recovery). */
+  get loggedAtStart(): LoggedMachineState | null {
+    return this.logged;
+  }
+
+  /** Started, reconciled and handed its first START. */
+  get ready(): boolean {
+    return this.started && !this.crashed;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  get hasCrashed(): boolean {
+    return this.crashed;
+  }
+
+  get params(): StrategyParams {
+    return this.currentParams;
+  }
+
+  /** The machine's state and context, for views (null before start). */
+  machine(): { readonly state: string; readonly context: PairContext } | null {
+    if (!this.actor) return null;
+    const snap = this.actor.getSnapshot();
+    return { state: String(snap.value), context: snap.context };
+  }
+
+  /**
+   * Records OperatorCommand {identity, command, reason} in turn with the other
+   * inputs, then for pause and resume sends OPERATOR_PAUSE / OPERATOR_RESUME
+   * (stop and start are the supervisor's to carry out).
+   */
+  operator(action: OperatorAction, identity: string, reason: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.stopped || this.stopping || this.halted) return reject(new Error(`pair ${this.opts.pairId} is not running (${this.halted ?? 'stopped'})`));
+      this.enqueue({ kind: 'operator', action, identity, reason, done: (err) => (err ? reject(err) : resolve()) });
+    });
+  }
+
+  /**
+   * lead: replace with config branch. Records ParametersChanged with the next
+   * version and applies it to the machine from the next decision on.
+   */
+  changeParams(params: StrategyParams, changedBy: string, reason: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.stopped || this.stopping || this.halted) return reject(new Error(`pair ${this.opts.pairId} is not running (${this.halted ?? 'stopped'})`));
+      this.enqueue({ kind: 'params', params, changedBy, reason, done: (err) => (err ? reject(err) : resolve()) });
+    });
+  }
+
+  /** The supervisor saw this pair fail outside its inputs (its start threw): the crash path, in turn. */
+  crash(what: string, err: unknown): void {
+    this.crashWhat = what;
+    this.actorError = err;
+    this.enqueue({ kind: 'crash' });
+  }
+
+  /**
+   * Drop the pair without a word, as SIGKILL would: nothing cancelled, nothing
+   * recorded. Only for tests of restart recovery, in process.
+   */
+  abandon(): void {
+    this.halted = 'abandoned';
+    this.orders.halt();
+    this.detach();
   }
 
   /**
@@ -186,7 +344,9 @@ export class PairRuntime {
       for (let input = this.inbox.shift(); input; input = this.inbox.shift()) {
         try {
           await this.handle(input);
+          if (input.kind === 'operator' || input.kind === 'params') input.done();
         } catch (err) {
+          if (input.kind === 'operator' || input.kind === 'params') input.done(err);
           await this.fail('input handling failed', err);
         }
       }
@@ -197,7 +357,11 @@ export class PairRuntime {
 
   private async handle(input: Input): Promise<void> {
     if (input.kind === 'stop') return this.handleStop(input.reason);
-    if (this.halted || this.stopped) return;
+    if (input.kind === 'crash') return this.fail(this.crashWhat, this.actorError);
+    if (this.halted || this.stopped) {
+      if (input.kind === 'operator' || input.kind === 'params') throw new Error(`pair ${this.opts.pairId} is not running (${this.halted ?? 'stopped'})`);
+      return;
+    }
     // Once a stop has begun the machine decides nothing more; fills and venue answers are still recorded.
     if (this.stopping && !HANDLED_WHILE_STOPPING.has(input.kind)) return;
     const ts = this.opts.clock.now();
@@ -215,6 +379,19 @@ export class PairRuntime {
         this.ordersQueued = false;
         await this.orders.process();
         return this.applyOrderSignals();
+      case 'operator': {
+        const [recorded] = await this.commit([{ type: 'OperatorCommand', data: { identity: input.identity, command: input.action, reason: input.reason } }], null);
+        if (input.action !== 'pause' && input.action !== 'resume') return;
+        const event: PairMachineEvent = { type: input.action === 'pause' ? 'OPERATOR_PAUSE' : 'OPERATOR_RESUME', ts, identity: input.identity, reason: input.reason };
+        return this.handleMachineEvent(event, recorded?.id ?? null);
+      }
+      case 'params': {
+        // lead: replace with config branch (PARAMS_CHANGED into the machine).
+        const paramsVersion = this.projection.paramsVersion + 1;
+        await this.commit([{ type: 'ParametersChanged', data: { paramsVersion, params: input.params, changedBy: input.changedBy, reason: input.reason } }], null);
+        this.currentParams = input.params;
+        return;
+      }
     }
   }
 
@@ -339,6 +516,11 @@ export class PairRuntime {
     } finally {
       this.inHandler = false;
     }
+    if (this.actorError) {
+      // The machine threw: what it emitted before is not trusted, the crash path takes over.
+      this.emitted = [];
+      throw this.actorError;
+    }
     await this.flushEmitted(causationId);
   }
 
@@ -359,9 +541,9 @@ export class PairRuntime {
   }
 
   /** Append with the expected revision; on failure halt the pair and take its orders off the venue. */
-  private async commit(events: readonly DomainEvent[], causationId: string | null): Promise<NewEvent[]> {
+  private async commit(events: readonly DomainEvent[], causationId: string | null, evenIfHalted = false): Promise<NewEvent[]> {
     if (events.length === 0) return [];
-    if (this.halted) throw new Error(`pair ${this.opts.pairId} is halted (${this.halted}); refusing to append`);
+    if (this.halted && !evenIfHalted) throw new Error(`pair ${this.opts.pairId} is halted (${this.halted}); refusing to append`);
     const time = this.opts.clock.now();
     const first = (this.revision ?? -1) + 1;
     let correlationId = '';
@@ -371,15 +553,50 @@ export class PairRuntime {
       const configVersion = event.type === 'PairStarted' || event.type === 'ParametersChanged' ? event.data.paramsVersion : this.projection.paramsVersion;
       return envelope(event, { id, time, metadata: { correlationId, causationId, instanceId: this.opts.instanceId, configVersion } });
     });
+    let position = 0;
     try {
       const result = await this.opts.store.append(this.opts.stream, newEvents, this.revision ?? 'no_stream');
       this.revision = result.nextExpectedRevision;
+      position = result.position;
     } catch (err) {
-      await this.storeFailed(err, events);
+      if (!this.halted) await this.storeFailed(err, events);
       throw err;
     }
-    for (const e of newEvents) this.projection = applyPairEvent(this.projection, e);
+    for (const e of newEvents) this.applyFolds(e);
+    if (this.opts.onAppended) {
+      const n = newEvents.length;
+      // Positions of one batch are consecutive in the embedded stores; the last one is what the store returned.
+      this.opts.onAppended(newEvents.map((e, i) => ({ ...e, stream: this.opts.stream, revision: first + i, position: position - (n - 1 - i) })));
+    }
     return newEvents;
+  }
+
+  /** The runtime's read models of its own stream, folded event by event: the same folds a replay runs. */
+  private applyFolds(e: RecordedOrNew): void {
+    const repeatedFill = e.type === 'OrderFilled' && this.projection.tradeIds.has(e.data.tradeId);
+    this.perf = applyPerformanceEvent(this.perf, e, { market: this.projection.market ?? (e.type === 'PairStarted' ? e.data.market : null), repeatedFill });
+    this.projection = applyPairEvent(this.projection, e);
+    if (e.type === 'OrderFilled') this.lastFillTs = Math.max(this.lastFillTs ?? 0, e.data.fillTs);
+  }
+
+  /** Performance of the whole stream (projections/performance.ts), kept up to date. */
+  get performance(): PairPerformance {
+    return this.perf;
+  }
+
+  /** The stream as it was read at start (restart recovery, seeding views); released after the first call. */
+  takeHistoryAtStart(): readonly RecordedEvent[] {
+    const h = this.history;
+    this.history = [];
+    return h;
+  }
+
+  get stream(): string {
+    return this.opts.stream;
+  }
+
+  get pairId(): string {
+    return this.opts.pairId;
   }
 
   private async storeFailed(err: unknown, unrecorded: readonly DomainEvent[]): Promise<void> {
@@ -396,12 +613,26 @@ export class PairRuntime {
     await this.orders.emergencyCancelAll(this.halted);
   }
 
+  /**
+   * A crash: halt, take the orders off the venue, record PairCrashed with the
+   * supervisor's answer, detach, and let the supervisor restart a new runtime.
+   */
   private async fail(what: string, err: unknown): Promise<void> {
-    if (this.halted) return;
+    if (this.halted || this.crashed) return;
     this.halted = 'internal-error';
+    this.crashed = true;
     this.orders.halt();
+    const error = `${what}: ${err instanceof Error ? err.message : String(err)}`;
     this.log.error({ err }, `${what}; halting the pair and cancelling its orders`);
     await this.orders.emergencyCancelAll(what);
+    const decision: CrashDecision = this.stopping ? { crashes: 1, restartInMs: null } : (this.opts.onCrash?.(error) ?? { crashes: 1, restartInMs: null });
+    try {
+      await this.commit([{ type: 'PairCrashed', data: { error: error.slice(0, 2000), crashes: decision.crashes, restartInMs: decision.restartInMs } }], null, true);
+    } catch (appendErr) {
+      this.log.error({ err: appendErr }, 'could not record the crash');
+    }
+    this.detach();
+    this.opts.onCrashed?.(decision);
   }
 
   private feedError(err: unknown): void {

@@ -6,7 +6,10 @@ import type { Logger } from '../log/logger.js';
 import type { MarketEvent } from '../market-data/market-event.js';
 import type { EventStore } from '../store/event-store.js';
 import { SimulatedVenue, type SimulatedVenueSettings } from '../venues/simulated-venue.js';
-import { PairRuntime, type RunMode } from './pair-runtime.js';
+import type { RecordedEvent } from '../../events/envelope.js';
+import type { RestartPolicy } from '../../machines/supervisor-machine.js';
+import type { PairRuntime, RunMode } from './pair-runtime.js';
+import { Supervisor } from './supervisor.js';
 
 export interface TradingSessionOptions {
   readonly store: EventStore;
@@ -23,6 +26,10 @@ export interface TradingSessionOptions {
    * trading on the wall clock) time moves by itself.
    */
   readonly advanceClock?: (time: number) => void;
+  /** Restart policy of crashed pairs (machines/supervisor-machine.ts). */
+  readonly restartPolicy?: Partial<RestartPolicy>;
+  readonly onAppended?: (pairId: string, events: readonly RecordedEvent[]) => void;
+  readonly onPairChanged?: (pairId: string) => void;
 }
 
 /**
@@ -39,12 +46,30 @@ export interface TradingSessionOptions {
  */
 export class TradingSession {
   private readonly venues = new Map<string, SimulatedVenue>();
-  private readonly pairs = new Map<string, PairRuntime>();
+  /** venue:symbol -> pair id; the runtimes are the supervisor's (a crashed pair gets a new one). */
+  private readonly pairs = new Map<string, string>();
   private readonly ignored = new Set<string>();
   private stopping = false;
+  readonly supervisor: Supervisor;
   marketEvents = 0;
 
-  constructor(private readonly opts: TradingSessionOptions) {}
+  constructor(private readonly opts: TradingSessionOptions) {
+    this.supervisor = new Supervisor({
+      store: opts.store,
+      clock: opts.clock,
+      logger: opts.logger,
+      instanceId: opts.instanceId,
+      mode: opts.mode,
+      ...(opts.restartPolicy ? { policy: opts.restartPolicy } : {}),
+      ...(opts.onAppended ? { onAppended: opts.onAppended } : {}),
+      ...(opts.onPairChanged ? { onPairChanged: opts.onPairChanged } : {}),
+    });
+  }
+
+  /** Start the configured pairs now (the service), instead of on their first market event. */
+  async startConfiguredPairs(): Promise<void> {
+    for (const p of this.opts.config.pairs) if (!this.pairs.has(`${p.venue}:${p.symbol}`)) await this.startPair(p.venue, p.symbol);
+  }
 
   /** Deliver one market event and wait until every pair has handled its consequences. */
   async feed(event: MarketEvent): Promise<void> {
@@ -66,7 +91,7 @@ export class TradingSession {
 
   /** Resolves once every pair has handled what it was given, or is waiting for a reply from its venue. */
   async drain(): Promise<void> {
-    for (const [key, pair] of this.pairs) await this.settled(key, pair.drain());
+    for (const [key, pairId] of this.pairs) await this.settled(key, this.supervisor.drain(pairId));
   }
 
   /**
@@ -90,7 +115,7 @@ export class TradingSession {
   async stop(reason: string): Promise<void> {
     this.stopping = true;
     await this.drain();
-    for (const pair of this.pairs.values()) await this.untilDone(pair.stop(reason));
+    await this.untilDone(this.supervisor.stopAll(reason));
     for (const venue of this.venues.values()) venue.close();
   }
 
@@ -149,11 +174,17 @@ export class TradingSession {
 
   /** Per-pair summaries, keyed exactly as a replay of the log keys them. */
   summaries(): Record<string, PairSummary> {
-    return summariseLog(new Map([...this.pairs].map(([key, pair]) => [key, pair.state])));
+    return summariseLog(new Map([...this.runtimes()].map(([key, pair]) => [key, pair.state])));
   }
 
+  /** Current runtime of each pair, keyed venue:symbol. */
   runtimes(): ReadonlyMap<string, PairRuntime> {
-    return this.pairs;
+    const out = new Map<string, PairRuntime>();
+    for (const [key, pairId] of this.pairs) {
+      const slot = this.supervisor.get(pairId);
+      if (slot) out.set(key, slot.runtime);
+    }
+    return out;
   }
 
   private wants(venue: string, symbol: string): boolean {
@@ -176,18 +207,9 @@ export class TradingSession {
     } else {
       venue.addMarket(resolved.market);
     }
-    const runtime = new PairRuntime({
-      ...resolved,
-      store: this.opts.store,
-      venue,
-      clock: this.opts.clock,
-      logger: this.opts.logger,
-      instanceId: this.opts.instanceId,
-      mode: this.opts.mode,
-    });
     const key = `${venueId}:${symbol}`;
-    this.pairs.set(key, runtime);
-    await this.settled(key, runtime.start());
+    this.pairs.set(key, resolved.pairId);
+    await this.settled(key, this.supervisor.add(resolved, venue).then(() => undefined));
   }
 }
 

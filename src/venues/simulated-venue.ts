@@ -276,6 +276,10 @@ export class SimulatedVenue implements Venue {
     return this.ledger.fetchOpenOrders(symbol);
   }
 
+  fetchMyTrades(symbol: string, since?: number): Promise<readonly Fill[]> {
+    return this.ledger.fetchMyTrades(symbol, since);
+  }
+
   fetchBalances(): Promise<Readonly<Record<string, Balance>>> {
     return this.ledger.fetchBalances();
   }

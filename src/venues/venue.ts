@@ -152,4 +152,10 @@ export interface Venue {
   cancelAll(symbol: string): Promise<readonly CancelResult[]>;
   fetchOpenOrders(symbol: string): Promise<readonly OpenOrder[]>;
   fetchBalances(): Promise<Readonly<Record<string, Balance>>>;
+  /**
+   * Our fills on `symbol` executed at or after `since` (epoch ms), oldest
+   * first: restart recovery appends the ones the log lacks. Optional: a venue
+   * without it cannot recover fills missed while the process was down.
+   */
+  fetchMyTrades?(symbol: string, since?: number): Promise<readonly Fill[]>;
 }
