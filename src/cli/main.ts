@@ -15,7 +15,7 @@ const program = new Command()
 
 program
   .command('run')
-  .description('run the service: paper trading on a recording replayed in wall-clock time (Ctrl-C to stop)')
+  .description('run the service: paper trading on a recording replayed in wall-clock time, supervised, with the operator API (SIGTERM / Ctrl-C to stop)')
   .option('--data <file-or-folder>', 'recorded market data (default: the bundled Binance BTCUSDT slice)')
   .option('--store <url>', 'event store URL (default: sqlite:./data/events.db)')
   .option('--config <file>', 'engine config (JSON)')
@@ -23,6 +23,9 @@ program
   .option('--speed <x>', 'replay speed, 1 = real time', '1')
   .option('--fill-model <model>', 'simulated venue: "queue" (queue position, the default) or "through" (any print at or through our price fills)')
   .option('--latency <ms>', 'simulated venue: <order-ms>[,<feed-ms>], order one-way latency and market-data/fill feed latency (default 0,0)')
+  .option('--port <n>', 'operator API and dashboard port on --host (0 = any free port)', '8080')
+  .option('--host <address>', 'address the API listens on', '127.0.0.1')
+  .option('--no-http', 'no operator API (paper trading only)')
   .option('--log-level <level>', 'pino log level')
   .action((o) => runCommand(o));
 

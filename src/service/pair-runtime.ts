@@ -57,10 +57,19 @@ export interface PairRuntimeOptions {
   readonly checkBalances?: boolean;
   /** A pair an operator stopped stays stopped across a service restart (the supervisor's first start); an operator start clears it. */
   readonly honourOperatorStop?: boolean;
+  /** Latency observations (metrics, bench), in ms of process time: not part of any decision. */
+  readonly latency?: LatencyObserver;
+}
+
+export interface LatencyObserver {
+  /** A book reached the pair's inbox -> the quote it caused was recorded and handed to the order manager. */
+  tickToQuote?(ms: number): void;
+  /** One append to the event store. */
+  append?(ms: number): void;
 }
 
 type Input =
-  | { readonly kind: 'market'; readonly event: MarketEvent }
+  | { readonly kind: 'market'; readonly event: MarketEvent; readonly at: number }
   | { readonly kind: 'fill'; readonly fill: Fill }
   | { readonly kind: 'heartbeat' }
   | { readonly kind: 'timer' }
@@ -108,6 +117,9 @@ export class PairRuntime {
   private actorError: unknown = null;
   private crashWhat = 'pair actor failed';
   private lastFillTs: number | null = null;
+  /** Set when a QuoteDecided was recorded and handed on (tick-to-quote latency). */
+  private quoted = false;
+  private frozen = false;
   private perf: PairPerformance = emptyPerformance();
   private history: readonly RecordedEvent[] = [];
   private crashed = false;
@@ -192,8 +204,8 @@ export class PairRuntime {
     actor.start();
 
     this.subscriptions.push(
-      venue.watchBook(market.symbol).subscribe({ next: (event) => this.enqueue({ kind: 'market', event }), error: (err) => this.feedError(err) }),
-      venue.watchTrades(market.symbol).subscribe({ next: (event) => this.enqueue({ kind: 'market', event }), error: (err) => this.feedError(err) }),
+      venue.watchBook(market.symbol).subscribe({ next: (event) => this.enqueue({ kind: 'market', event, at: this.opts.latency ? performance.now() : 0 }), error: (err) => this.feedError(err) }),
+      venue.watchTrades(market.symbol).subscribe({ next: (event) => this.enqueue({ kind: 'market', event, at: 0 }), error: (err) => this.feedError(err) }),
       venue.watchFills(market.symbol).subscribe({ next: (fill) => this.enqueue({ kind: 'fill', fill }), error: (err) => this.fail('fill stream failed', err) }),
     );
     this.scheduleHeartbeat();
@@ -271,6 +283,12 @@ export class PairRuntime {
       if (this.stopped || this.stopping || this.halted) return reject(new Error(`pair ${this.opts.pairId} is not running (${this.halted ?? 'stopped'})`));
       this.enqueue({ kind: 'params', params, changedBy, reason, done: (err) => (err ? reject(err) : resolve()) });
     });
+  }
+
+  /** Shutdown begins: from now on nothing but cancels reaches the venue (stop() follows). */
+  freezeOrders(): void {
+    this.frozen = true;
+    this.orders.beginStop();
   }
 
   /** The supervisor saw this pair fail outside its inputs (its start threw): the crash path, in turn. */
@@ -366,8 +384,13 @@ export class PairRuntime {
     if (this.stopping && !HANDLED_WHILE_STOPPING.has(input.kind)) return;
     const ts = this.opts.clock.now();
     switch (input.kind) {
-      case 'market':
-        return this.handleMarket(input.event);
+      case 'market': {
+        if (!this.opts.latency?.tickToQuote || input.event.kind !== 'book') return this.handleMarket(input.event);
+        this.quoted = false;
+        await this.handleMarket(input.event);
+        if (this.quoted) this.opts.latency.tickToQuote(performance.now() - input.at);
+        return;
+      }
       case 'fill':
         return this.handleFill(input.fill);
       case 'heartbeat':
@@ -532,9 +555,10 @@ export class PairRuntime {
     const recorded = await this.commit(batch, causationId);
     for (const e of recorded) {
       if (CANCEL_ALL_ON.has(e.type)) await this.orders.cancelAll(e.type, e.id);
-      if (e.type === 'QuoteDecided' && !this.halted && !this.stopping) {
+      if (e.type === 'QuoteDecided' && !this.halted && !this.stopping && !this.frozen) {
         const d = (e as NewEvent & DomainEventOf<'QuoteDecided'>).data;
         await this.orders.onDecision({ decisionId: e.id, bids: d.output.bids, asks: d.output.asks, bestBid: d.inputs.bestBid, bestAsk: d.inputs.bestAsk, reduceOnly: d.inputs.reduceOnly });
+        this.quoted = true;
       }
     }
     await this.applyOrderSignals();
@@ -555,7 +579,9 @@ export class PairRuntime {
     });
     let position = 0;
     try {
+      const t0 = this.opts.latency?.append ? performance.now() : 0;
       const result = await this.opts.store.append(this.opts.stream, newEvents, this.revision ?? 'no_stream');
+      if (this.opts.latency?.append) this.opts.latency.append(performance.now() - t0);
       this.revision = result.nextExpectedRevision;
       position = result.position;
     } catch (err) {
@@ -637,7 +663,7 @@ export class PairRuntime {
 
   private feedError(err: unknown): void {
     this.log.error({ err }, 'market data stream failed');
-    this.enqueue({ kind: 'market', event: { kind: 'feed-problem', venue: this.opts.venue.id, symbol: this.opts.market.symbol, ts: this.opts.clock.now(), problem: 'malformed', detail: String(err) } });
+    this.enqueue({ kind: 'market', at: 0, event: { kind: 'feed-problem', venue: this.opts.venue.id, symbol: this.opts.market.symbol, ts: this.opts.clock.now(), problem: 'malformed', detail: String(err) } });
   }
 
   private scheduleHeartbeat(): void {

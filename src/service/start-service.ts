@@ -11,6 +11,7 @@ import { feedRecording } from './paper-runner.js';
 import { SupervisedControl } from './supervised-control.js';
 import type { ServiceControl } from './service-control.js';
 import { TradingSession } from './trading-session.js';
+import type { ServiceObserver } from './supervisor.js';
 
 export interface StartServiceOptions {
   readonly config: EngineConfig;
@@ -27,6 +28,8 @@ export interface StartServiceOptions {
   readonly venue?: SimulatedVenueSettings;
   readonly restartPolicy?: Partial<RestartPolicy>;
   readonly mode?: 'paper';
+  /** Latency histograms: pass the HTTP metrics (createServiceMetrics()) so they are fed. */
+  readonly observer?: ServiceObserver;
 }
 
 export interface ServiceResult {
@@ -69,6 +72,9 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
     mode: 'paper',
     ...(opts.venue ? { venue: opts.venue } : {}),
     ...(opts.restartPolicy ? { restartPolicy: opts.restartPolicy } : {}),
+    ...(opts.observer ? { observer: opts.observer } : {}),
+    // Trade ids unique to this process: the fresh paper venue of a restart must not repeat the log's.
+    venueIdPrefix: `sim-${instanceId}`,
     onAppended: (pairId, events) => control?.onAppended(pairId, events),
     onPairChanged: (pairId) => control?.onPairChanged(pairId),
   });

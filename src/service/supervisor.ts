@@ -6,7 +6,7 @@ import type { ResolvedPair } from '../config/engine-config.js';
 import type { Logger } from '../log/logger.js';
 import type { EventStore } from '../store/event-store.js';
 import type { Venue } from '../venues/venue.js';
-import { PairRuntime, type CrashDecision, type RunMode } from './pair-runtime.js';
+import { PairRuntime, type CrashDecision, type LatencyObserver, type RunMode } from './pair-runtime.js';
 
 export interface SupervisorOptions {
   readonly store: EventStore;
@@ -21,6 +21,14 @@ export interface SupervisorOptions {
   readonly onAppended?: (pairId: string, events: readonly RecordedEvent[]) => void;
   /** A pair's runtime changed (started, crashed, restarted, stopped). */
   readonly onPairChanged?: (pairId: string) => void;
+  /** Latency histograms (metrics): tick-to-quote and event-append, per pair, in ms. */
+  readonly observer?: ServiceObserver;
+}
+
+/** The part of the metrics (src/service/http/metrics.ts ServiceMetrics) the pairs feed. */
+export interface ServiceObserver {
+  observeTickToQuote(pairId: string, ms: number): void;
+  observeAppend(pairId: string, ms: number): void;
 }
 
 export type SlotStatus = 'starting' | 'running' | 'backoff' | 'gave-up' | 'stopped';
@@ -158,9 +166,20 @@ export class Supervisor {
       ...(this.opts.checkBalances !== undefined ? { checkBalances: this.opts.checkBalances } : {}),
       ...(restoreOverride ? { restoreOverride } : {}),
       ...(this.opts.onAppended ? { onAppended: (events: readonly RecordedEvent[]) => this.opts.onAppended?.(slot.pairId, events) } : {}),
+      ...(this.opts.observer ? { latency: this.latencyFor(slot.pairId, this.opts.observer) } : {}),
       onCrash: (error) => this.onCrash(slot, error),
       onCrashed: () => this.changed(slot.pairId),
     });
+  }
+
+  private latencyFor(pairId: string, o: ServiceObserver): LatencyObserver {
+    return { tickToQuote: (ms) => o.observeTickToQuote(pairId, ms), append: (ms) => o.observeAppend(pairId, ms) };
+  }
+
+  /** No new order from any pair from now on (shutdown begins); cancels still go out. */
+  freezeOrders(): void {
+    this.shuttingDown = true;
+    for (const s of this.slots.values()) s.runtime.freezeOrders();
   }
 
   private onCrash(slot: PairSlot, error: string): CrashDecision {

@@ -9,7 +9,7 @@ import { SimulatedVenue, type SimulatedVenueSettings } from '../venues/simulated
 import type { RecordedEvent } from '../../events/envelope.js';
 import type { RestartPolicy } from '../../machines/supervisor-machine.js';
 import type { PairRuntime, RunMode } from './pair-runtime.js';
-import { Supervisor } from './supervisor.js';
+import { Supervisor, type ServiceObserver } from './supervisor.js';
 
 export interface TradingSessionOptions {
   readonly store: EventStore;
@@ -30,6 +30,9 @@ export interface TradingSessionOptions {
   readonly restartPolicy?: Partial<RestartPolicy>;
   readonly onAppended?: (pairId: string, events: readonly RecordedEvent[]) => void;
   readonly onPairChanged?: (pairId: string) => void;
+  readonly observer?: ServiceObserver;
+  /** Venue order/trade id prefix of the simulated venues (see SimulatedVenueOptions.idPrefix). */
+  readonly venueIdPrefix?: string;
 }
 
 /**
@@ -63,6 +66,7 @@ export class TradingSession {
       ...(opts.restartPolicy ? { policy: opts.restartPolicy } : {}),
       ...(opts.onAppended ? { onAppended: opts.onAppended } : {}),
       ...(opts.onPairChanged ? { onPairChanged: opts.onPairChanged } : {}),
+      ...(opts.observer ? { observer: opts.observer } : {}),
     });
   }
 
@@ -114,6 +118,8 @@ export class TradingSession {
   /** Stop every pair: cancel its orders, record the stop. Nothing is sent afterwards. */
   async stop(reason: string): Promise<void> {
     this.stopping = true;
+    // Before waiting for anything: no order leaves from here on.
+    this.supervisor.freezeOrders();
     await this.drain();
     await this.untilDone(this.supervisor.stopAll(reason));
     for (const venue of this.venues.values()) venue.close();
@@ -202,7 +208,7 @@ export class TradingSession {
     const resolved = resolvePair(this.opts.config, venueId, symbol);
     let venue = this.venues.get(venueId);
     if (!venue) {
-      venue = new SimulatedVenue({ ...this.opts.venue, id: venueId, markets: [resolved.market], clock: this.opts.clock });
+      venue = new SimulatedVenue({ ...this.opts.venue, id: venueId, markets: [resolved.market], clock: this.opts.clock, ...(this.opts.venueIdPrefix ? { idPrefix: this.opts.venueIdPrefix } : {}) });
       this.venues.set(venueId, venue);
     } else {
       venue.addMarket(resolved.market);
