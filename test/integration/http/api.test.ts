@@ -35,15 +35,14 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
   let fx: HttpServiceFixture;
   let app: FastifyInstance;
   let pairId: string;
-  let otherPairId: string;
   const logLines: string[] = [];
 
   beforeAll(async () => {
     fx = await startHttpServiceFixture();
-    [pairId = '', otherPairId = ''] = fx.pairIds;
+    [pairId = ''] = fx.pairIds;
     app = await buildHttpApp({ control: fx.control, tokens, logger: capturingLogger(logLines), metrics: fx.metrics });
     await app.ready();
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await app?.close();
@@ -52,6 +51,20 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
 
   const get = (url: string, token?: string) => app.inject({ method: 'GET', url, headers: token ? auth(token) : {} });
   const post = (url: string, token: string, body: unknown) => app.inject({ method: 'POST', url, headers: auth(token), payload: body as object });
+
+  type Ev = { type: string; revision: number; data: Record<string, unknown> };
+  /** Every event of the pair from a revision on, read through the API page by page; and where the stream ends. */
+  async function eventsFrom(from: number): Promise<{ events: Ev[]; next: number }> {
+    const events: Ev[] = [];
+    let next = from;
+    for (;;) {
+      const page = (await get(`/api/pairs/${pairId}/events?from=${next}&limit=1000`, VIEWER)).json() as { events: Ev[]; next: number };
+      events.push(...page.events);
+      if (page.events.length === 0) return { events, next };
+      next = page.next;
+    }
+  }
+  const streamEnd = async () => (await eventsFrom(0)).next;
 
   describe('health', () => {
     it('healthz and readyz answer without a token', async () => {
@@ -110,7 +123,16 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
     it('GET /api/pairs/:id is the control’s view of that pair; an unknown pair is 404', async () => {
       const res = await get(`/api/pairs/${pairId}`, VIEWER);
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual(JSON.parse(JSON.stringify(fx.control.getPair(pairId))));
+      const view = fx.control.getPair(pairId);
+      const body = res.json();
+      expect(body).toMatchObject({ id: view.id, venue: view.venue, symbol: view.symbol, paramsVersion: view.paramsVersion });
+      expect(body.state).toBe('quoting');
+      // A live pair: quotes, the book and open orders, in decimal strings.
+      expect(body.quotes.bids.length).toBeGreaterThan(0);
+      expect(body.book.bids.length).toBeGreaterThan(0);
+      expect(body.openOrders.length).toBeGreaterThan(0);
+      for (const level of [...body.quotes.bids, ...body.book.asks, ...body.openOrders]) expect(level.price).toMatch(/^\d+(\.\d+)?$/);
+      expect(Number(body.book.bids[0].price)).toBeLessThan(Number(body.book.asks[0].price));
       const missing = await get('/api/pairs/kraken-DOGE_EUR', VIEWER);
       expect(missing.statusCode).toBe(404);
       expect(missing.json().message).toContain('kraken-DOGE_EUR');
@@ -120,9 +142,13 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
       const res = await get(`/api/pairs/${pairId}/performance`, VIEWER);
       expect(res.statusCode).toBe(200);
       const body = res.json();
+      // The pair keeps trading: what the API said is at most what the control says a moment later.
       const perf = fx.control.performance(pairId);
       expect(body.pairId).toBe(pairId);
-      expect(body.performance).toMatchObject({ decisions: perf.decisions, ordersPlaced: perf.ordersPlaced, fills: perf.fills, fees: perf.fees });
+      expect(body.performance.ordersPlaced).toBeGreaterThan(0);
+      expect(body.performance.decisions).toBeGreaterThan(0);
+      for (const k of ['decisions', 'ordersPlaced', 'ordersCancelled', 'fills'] as const) expect(body.performance[k]).toBeLessThanOrEqual(perf[k]);
+      expect(body.performance.fees).toMatch(/^-?\d+(\.\d+)?$/);
       expect(body.performance.filledOrderIds).toBeUndefined();
       expect(body.performance.fillRatio).toMatch(/^\d/);
       expect(Array.isArray(body.history)).toBe(true);
@@ -143,38 +169,35 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
 
   describe('commands', () => {
     it('pause and resume are recorded as OperatorCommand events carrying the token’s name, never the token', async () => {
-      const before = (await get(`/api/pairs/${pairId}/events?limit=1000`, VIEWER)).json().next as number;
+      const before = await streamEnd();
 
       const paused = await post(`/api/pairs/${pairId}/pause`, OPERATOR, { reason: 'maintenance window' });
       expect(paused.statusCode).toBe(200);
       expect(paused.json().pair.state).toBe('paused');
-      expect((await get(`/api/pairs/${pairId}`, VIEWER)).json().state).toBe('paused');
-      // The other pair is untouched.
-      expect(fx.control.getPair(otherPairId).state).not.toBe('paused');
+      expect((await get(`/api/pairs/${pairId}`, VIEWER)).json()).toMatchObject({ state: 'paused', risk: { pauseReason: 'operator' } });
+      // Paused: every order is cancelled.
+      await fx.until(() => fx.control.getPair(pairId).openOrders.length === 0);
 
       const resumed = await post(`/api/pairs/${pairId}/resume`, ADMIN, { reason: 'done' });
       expect(resumed.statusCode).toBe(200);
-      expect(resumed.json().pair.state).not.toBe('paused');
+      expect(resumed.json().pair.state).toBe('quoting');
 
-      const page = (await get(`/api/pairs/${pairId}/events?from=${before}&limit=1000`, VIEWER)).json();
-      const commands = page.events.filter((e: { type: string }) => e.type === 'OperatorCommand').map((e: { data: unknown }) => e.data);
-      expect(commands).toEqual([
-        { identity: 'ops-alice', command: 'pause', reason: 'maintenance window' },
-        { identity: 'admin#1', command: 'resume', reason: 'done' },
-      ]);
-      expect(JSON.stringify(page.events)).not.toContain(OPERATOR);
-    });
-
-    it('stop then start', async () => {
-      const stopped = await post(`/api/pairs/${otherPairId}/stop`, OPERATOR, { reason: 'end of day' });
-      expect(stopped.statusCode).toBe(200);
-      expect(stopped.json().pair.state).toBe('stopped');
-      const started = await post(`/api/pairs/${otherPairId}/start`, OPERATOR, { reason: 'morning' });
-      expect(started.statusCode).toBe(200);
-      expect(started.json().pair.state).not.toBe('stopped');
+      const { events } = await eventsFrom(before);
+      const commands = events.filter((e) => e.type === 'OperatorCommand').map((e) => e.data);
+      expect(commands).toHaveLength(2);
+      // The identity is the token's name (the service may add the role), never the token.
+      expect(commands[0]).toMatchObject({ command: 'pause', reason: 'maintenance window' });
+      expect(String(commands[0]?.identity)).toMatch(/^ops-alice\b/);
+      expect(commands[1]).toMatchObject({ command: 'resume', reason: 'done' });
+      expect(String(commands[1]?.identity)).toMatch(/^admin#1\b/);
+      // The command comes before the state change it caused.
+      const pauseAt = events.findIndex((e) => e.type === 'OperatorCommand');
+      expect(events.findIndex((e) => e.type === 'Paused')).toBeGreaterThan(pauseAt);
+      for (const t of ALL_TOKENS) expect(JSON.stringify(events)).not.toContain(t);
     });
 
     it('400 for an unknown command, bad JSON, a missing or empty reason, or an extra key', async () => {
+      const before = await streamEnd();
       const unknown = await post(`/api/pairs/${pairId}/explode`, OPERATOR, { reason: 'x' });
       expect(unknown.statusCode).toBe(400);
       expect(unknown.json().message).toMatch(/command must be equal to one of the allowed values/);
@@ -195,7 +218,8 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
       expect(extra.json().message).toMatch(/additional properties/);
 
       // None of them reached the pair.
-      expect(fx.control.getPair(pairId).state).not.toBe('paused');
+      expect((await eventsFrom(before)).events.filter((e) => e.type === 'OperatorCommand')).toEqual([]);
+      expect(fx.control.getPair(pairId).state).toBe('quoting');
     });
 
     it('a command on an unknown pair is 404', async () => {
@@ -203,9 +227,10 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
     });
 
     it('a command not valid in the state is refused with its reason (409)', async () => {
-      const res = await post(`/api/pairs/${pairId}/resume`, OPERATOR, { reason: 'not paused' });
+      const res = await post(`/api/pairs/${pairId}/start`, OPERATOR, { reason: 'already running' });
       expect(res.statusCode).toBe(409);
-      expect(res.json().message).toMatch(/resume/);
+      expect(res.json()).toMatchObject({ statusCode: 409, error: 'Conflict' });
+      expect(res.json().message).toMatch(/quoting/);
     });
   });
 
@@ -214,6 +239,7 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
 
     it('PATCH params bumps paramsVersion, deep-merges, and records ParametersChanged with the admin’s name', async () => {
       const before = fx.control.getPair(pairId).paramsVersion;
+      const end = await streamEnd();
       const res = await patch(ADMIN, { params: { baseSpreadBps: 6.5, ladder: { levels: 3 } }, reason: 'wider in the news' });
       expect(res.statusCode).toBe(200);
       const body = res.json();
@@ -224,9 +250,34 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
       expect(body.params.ladder.levelSizeQuote).toBeDefined();
       expect((await get(`/api/pairs/${pairId}`, VIEWER)).json().paramsVersion).toBe(before + 1);
 
-      const events = (await get(`/api/pairs/${pairId}/events?limit=1000`, VIEWER)).json().events as Array<{ type: string; data: Record<string, unknown> }>;
-      const changed = events.filter((e) => e.type === 'ParametersChanged').pop();
-      expect(changed?.data).toMatchObject({ paramsVersion: before + 1, changedBy: 'admin#1', reason: 'wider in the news' });
+      const changed = (await eventsFrom(end)).events.filter((e) => e.type === 'ParametersChanged');
+      expect(changed).toHaveLength(1);
+      expect(changed[0]?.data).toMatchObject({ paramsVersion: before + 1, reason: 'wider in the news' });
+      expect(String(changed[0]?.data.changedBy)).toMatch(/^admin#1\b/);
+      expect(changed[0]?.data.params).toEqual(body.params);
+    });
+
+    /*
+     * On this branch the runtime records ParametersChanged but does not yet hand
+     * the parameters to the pair machine (pair-runtime.ts: "lead: replace with
+     * config branch"). This test documents that gap: it is expected to fail
+     * here, and once the config branch is merged it will pass and this
+     * `.failing` must become a plain `it`.
+     */
+    it.failing('after PATCH params, later quote decisions carry the new paramsVersion (pending the config branch)', async () => {
+      const end = await streamEnd();
+      const res = await patch(ADMIN, { params: { baseSpreadBps: 7 }, reason: 'in force?' });
+      expect(res.statusCode).toBe(200);
+      const version = res.json().paramsVersion as number;
+      const decided = async () => (await eventsFrom(end)).events.filter((e) => e.type === 'QuoteDecided').map((e) => e.data.paramsVersion);
+      await fx.until(() => fx.control.performance(pairId).decisions > 0);
+      const deadline = Date.now() + 6_000;
+      let versions = await decided();
+      while (!versions.includes(version) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        versions = await decided();
+      }
+      expect(versions).toContain(version);
     });
 
     it('a bad patch is 400 naming the key and the value, and changes nothing', async () => {
@@ -236,6 +287,7 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
       expect(res.json().message).toMatch(/baseSpreadBps/);
       expect(res.json().message).toMatch(/-3/);
       const unknownKey = await patch(ADMIN, { params: { baseSpredBps: 3 }, reason: 'typo' });
+      expect(unknownKey.json().message).not.toMatch(/internal/);
       expect(unknownKey.statusCode).toBe(400);
       expect(unknownKey.json().message).toMatch(/baseSpredBps/);
       const notObject = await patch(ADMIN, { params: 'wide', reason: 'x' });
@@ -251,6 +303,8 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
     it('pages with from and limit; next reads on', async () => {
       const all = (await get(`/api/pairs/${pairId}/events?limit=1000`, VIEWER)).json();
       expect(all.events.length).toBeGreaterThanOrEqual(3);
+      expect(all.events[0].type).toBe('PairStarted');
+      expect(all.events.map((e: Ev) => e.revision)).toEqual(all.events.map((_: Ev, i: number) => i));
       const first = (await get(`/api/pairs/${pairId}/events?from=0&limit=2`, VIEWER)).json();
       expect(first.events.map((e: { revision: number }) => e.revision)).toEqual([all.events[0].revision, all.events[1].revision]);
       const second = (await get(`/api/pairs/${pairId}/events?from=${first.next}&limit=2`, VIEWER)).json();
@@ -313,6 +367,8 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
 
     it('exposes per-pair state, quotes, orders, inventory, PnL, event counts and latency histograms', async () => {
       await post(`/api/pairs/${pairId}/pause`, OPERATOR, { reason: 'metrics check' });
+      // Paused with no order left: position and quotes hold still while we compare.
+      await fx.until(() => fx.control.getPair(pairId).openOrders.length === 0);
       const res = await get('/metrics');
       expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
       const samples = parseExposition(res.body);
@@ -324,7 +380,11 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
       const view = fx.control.getPair(pairId);
       expect(value('mm_pair_params_version', { pair: pairId })).toBe(view.paramsVersion);
       expect(value('mm_pair_position_base', { pair: pairId })).toBe(Number(view.inventory.position));
-      expect(value('mm_pair_pnl_quote', { pair: pairId, component: 'net' })).toBe(Number(view.pnl.net));
+      // PnL moves with the mark even when paused: present and finite.
+      expect(Number.isFinite(value('mm_pair_pnl_quote', { pair: pairId, component: 'net' }))).toBe(true);
+      expect(value('mm_pair_pnl_quote', { pair: pairId, component: 'realised' })).toBe(Number(view.pnl.realised));
+      expect(value('mm_pair_orders_total', { pair: pairId, outcome: 'placed' })).toBeGreaterThan(0);
+      expect(value('mm_pair_quotes_total', { pair: pairId })).toBeGreaterThan(0);
       expect(value('mm_pair_quote_levels', { pair: pairId, side: 'bid' })).toBe(view.quotes.bids.length);
       expect(value('mm_pair_open_orders', { pair: pairId, side: 'buy' })).toBe(view.openOrders.filter((o) => o.side === 'buy').length);
       expect(value('mm_pair_events_total', { pair: pairId, type: 'OperatorCommand' })).toBeGreaterThanOrEqual(3);
@@ -337,6 +397,19 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
       }
       expect(value('process_resident_memory_bytes')).toBeGreaterThan(0);
       await post(`/api/pairs/${pairId}/resume`, OPERATOR, { reason: 'metrics check done' });
+    });
+  });
+
+  describe('stop and start (last: the pair restarts)', () => {
+    it('stop cancels every order; start brings the pair back', async () => {
+      const stopped = await post(`/api/pairs/${pairId}/stop`, OPERATOR, { reason: 'end of day' });
+      expect(stopped.statusCode).toBe(200);
+      expect(stopped.json().pair).toMatchObject({ state: 'stopped', openOrders: [] });
+      expect((await post(`/api/pairs/${pairId}/stop`, OPERATOR, { reason: 'again' })).statusCode).toBe(409);
+      const started = await post(`/api/pairs/${pairId}/start`, OPERATOR, { reason: 'morning' });
+      expect(started.statusCode).toBe(200);
+      expect(started.json().pair.state).not.toBe('stopped');
+      await fx.until(() => fx.control.getPair(pairId).state === 'quoting');
     });
   });
 
