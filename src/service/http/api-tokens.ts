@@ -47,6 +47,7 @@ export function parseApiTokens(spec: string | undefined): ApiTokenSpec[] {
     const eq = left.indexOf('=');
     const name = eq >= 0 ? left.slice(0, eq).trim() : undefined;
     const token = eq >= 0 ? left.slice(eq + 1) : left;
+    if (eq >= 0 && /^=*$/.test(token)) throw new ApiTokenSpecError(`${where}: a token that contains "=" needs a name in front: <name>=<token>:<role>`);
     if (name !== undefined && !NAME_PATTERN.test(name)) throw new ApiTokenSpecError(`${where}: name must match ${NAME_PATTERN.source}`);
     return { ...(name !== undefined ? { name } : {}), token, role: role as Role };
   });

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Logger } from '../../log/logger.js';
@@ -65,6 +66,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
   });
   app.decorateRequest('identity', null);
+  // JSON only: a text body is refused with 415 rather than parsed into a string.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onClose', async () => detachMetrics());
 
   app.addSchema(errorSchema);
@@ -114,7 +117,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     }
     if (err.validation) return sendError(reply, 400, 'Bad Request', err.message);
     const status = err.statusCode ?? 500;
-    if (status >= 400 && status < 500) return sendError(reply, status, err.name === 'FastifyError' ? 'Bad Request' : (err.code ?? 'Bad Request'), err.message);
+    // Fastify's own 4xx: bad JSON, an empty JSON body, a body too large, an unsupported content type.
+    if (status >= 400 && status < 500) return sendError(reply, status, STATUS_CODES[status] ?? 'Bad Request', err.message);
     request.log.error({ err, method: request.method, url: request.url, identity: request.identity?.name }, 'request failed');
     return sendError(reply, 500, 'Internal Server Error', 'internal error; see the service log');
   });

@@ -204,7 +204,11 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
 
       const badJson = await app.inject({ method: 'POST', url: `/api/pairs/${pairId}/pause`, headers: { ...auth(OPERATOR), 'content-type': 'application/json' }, payload: '{"reason": ' });
       expect(badJson.statusCode).toBe(400);
+      expect(badJson.json()).toMatchObject({ statusCode: 400, error: 'Bad Request' });
       expect(badJson.json().message).toMatch(/JSON/i);
+
+      const text = await app.inject({ method: 'POST', url: `/api/pairs/${pairId}/pause`, headers: { ...auth(OPERATOR), 'content-type': 'text/plain' }, payload: '{"reason":"x"}' });
+      expect(text.statusCode).toBe(415);
 
       const missing = await post(`/api/pairs/${pairId}/pause`, OPERATOR, {});
       expect(missing.statusCode).toBe(400);
