@@ -26,6 +26,7 @@ program
   .option('--port <n>', 'operator API and dashboard port on --host (0 = any free port)', '8080')
   .option('--host <address>', 'address the API listens on', '127.0.0.1')
   .option('--no-http', 'no operator API (paper trading only)')
+  .option('--inspect [ws-url]', 'send every actor\'s inspection events to the Stately inspector (a loopback relay on :8090, or the given relay)')
   .option('--log-level <level>', 'pino log level')
   .action((o) => runCommand(o));
 

@@ -1,4 +1,4 @@
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
 import type { Subscription } from 'rxjs';
 import type { DomainEvent, DomainEventOf, EventData } from '../../events/catalog.js';
 import { deriveEventId, envelope, type NewEvent, type RecordedEvent } from '../../events/envelope.js';
@@ -59,6 +59,8 @@ export interface PairRuntimeOptions {
   readonly honourOperatorStop?: boolean;
   /** Latency observations (metrics, bench), in ms of process time: not part of any decision. */
   readonly latency?: LatencyObserver;
+  /** XState inspection (mm run --inspect): every event and snapshot of the pair actor. */
+  readonly inspect?: Observer<InspectionEvent>;
 }
 
 export interface LatencyObserver {
@@ -183,6 +185,7 @@ export class PairRuntime {
 
     const actor = createActor(pairMachine, {
       clock: clock as never,
+      ...(this.opts.inspect ? { inspect: this.opts.inspect, systemId: `pair-${this.opts.pairId}` } : {}),
       input: { pairId: this.opts.pairId, market, params, paramsVersion, position: this.projection.inventory.position, now: clock.now(), ...(restore ? { restore } : {}) },
     });
     actor.on('domain', (e) => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { InspectionEvent, Observer } from 'xstate';
 import type { PairSummary } from '../../projections/pair-projection.js';
 import type { RestartPolicy } from '../../machines/supervisor-machine.js';
 import { WallClock, type Clock } from '../clock/clock.js';
@@ -30,6 +31,8 @@ export interface StartServiceOptions {
   readonly mode?: 'paper';
   /** Latency histograms: pass the HTTP metrics (createServiceMetrics()) so they are fed. */
   readonly observer?: ServiceObserver;
+  /** XState inspection of every actor (src/service/http/inspector.ts createInspector().inspect). */
+  readonly inspect?: Observer<InspectionEvent>;
 }
 
 export interface ServiceResult {
@@ -73,6 +76,7 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
     ...(opts.venue ? { venue: opts.venue } : {}),
     ...(opts.restartPolicy ? { restartPolicy: opts.restartPolicy } : {}),
     ...(opts.observer ? { observer: opts.observer } : {}),
+    ...(opts.inspect ? { inspect: opts.inspect } : {}),
     // Trade ids unique to this process: the fresh paper venue of a restart must not repeat the log's.
     venueIdPrefix: `sim-${instanceId}`,
     onAppended: (pairId, events) => control?.onAppended(pairId, events),

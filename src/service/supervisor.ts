@@ -1,4 +1,4 @@
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
 import type { RecordedEvent } from '../../events/envelope.js';
 import { DEFAULT_RESTART_POLICY, restartDelay, supervisorMachine, type RestartPolicy } from '../../machines/supervisor-machine.js';
 import type { Clock } from '../clock/clock.js';
@@ -23,6 +23,8 @@ export interface SupervisorOptions {
   readonly onPairChanged?: (pairId: string) => void;
   /** Latency histograms (metrics): tick-to-quote and event-append, per pair, in ms. */
   readonly observer?: ServiceObserver;
+  /** XState inspection of the supervisor, its slots and every pair actor (mm run --inspect). */
+  readonly inspect?: Observer<InspectionEvent>;
 }
 
 /** The part of the metrics (src/service/http/metrics.ts ServiceMetrics) the pairs feed. */
@@ -63,7 +65,7 @@ export class Supervisor {
 
   constructor(private readonly opts: SupervisorOptions) {
     this.policy = { ...DEFAULT_RESTART_POLICY, ...opts.policy };
-    this.actor = createActor(supervisorMachine, { clock: opts.clock as never, input: { policy: this.policy } });
+    this.actor = createActor(supervisorMachine, { clock: opts.clock as never, input: { policy: this.policy }, ...(opts.inspect ? { inspect: opts.inspect } : {}) });
     this.actor.on('restart', (e) => this.restart(e.pairId, undefined));
     this.actor.on('gave-up', (e) => {
       this.opts.logger.error({ pair: e.pairId, crashes: e.crashes, error: e.error }, 'pair keeps crashing: kept paused (crash-loop) until an operator acts');
@@ -167,6 +169,7 @@ export class Supervisor {
       ...(restoreOverride ? { restoreOverride } : {}),
       ...(this.opts.onAppended ? { onAppended: (events: readonly RecordedEvent[]) => this.opts.onAppended?.(slot.pairId, events) } : {}),
       ...(this.opts.observer ? { latency: this.latencyFor(slot.pairId, this.opts.observer) } : {}),
+      ...(this.opts.inspect ? { inspect: this.opts.inspect } : {}),
       onCrash: (error) => this.onCrash(slot, error),
       onCrashed: () => this.changed(slot.pairId),
     });

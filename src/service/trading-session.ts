@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { MarketEvent } from '../market-data/market-event.js';
 import type { EventStore } from '../store/event-store.js';
 import { SimulatedVenue, type SimulatedVenueSettings } from '../venues/simulated-venue.js';
+import type { InspectionEvent, Observer } from 'xstate';
 import type { RecordedEvent } from '../../events/envelope.js';
 import type { RestartPolicy } from '../../machines/supervisor-machine.js';
 import type { PairRuntime, RunMode } from './pair-runtime.js';
@@ -33,6 +34,7 @@ export interface TradingSessionOptions {
   readonly observer?: ServiceObserver;
   /** Venue order/trade id prefix of the simulated venues (see SimulatedVenueOptions.idPrefix). */
   readonly venueIdPrefix?: string;
+  readonly inspect?: Observer<InspectionEvent>;
 }
 
 /**
@@ -67,6 +69,7 @@ export class TradingSession {
       ...(opts.onAppended ? { onAppended: opts.onAppended } : {}),
       ...(opts.onPairChanged ? { onPairChanged: opts.onPairChanged } : {}),
       ...(opts.observer ? { observer: opts.observer } : {}),
+      ...(opts.inspect ? { inspect: opts.inspect } : {}),
     });
   }
 

@@ -6,6 +6,8 @@ import { createLogger } from '../../log/logger.js';
 import { ApiTokens, parseApiTokens } from '../../service/http/api-tokens.js';
 import { startHttpServer, type RunningHttpServer } from '../../service/http/http-server.js';
 import { createServiceMetrics } from '../../service/http/metrics.js';
+import { createInspector, type ServiceInspector } from '../../service/http/inspector.js';
+import { registerDashboard } from '../../service/dashboard/dashboard-plugin.js';
 import { startService } from '../../service/start-service.js';
 import { openEventStore } from '../../store/store-url.js';
 import { parsePositiveNumber, UsageError } from '../errors.js';
@@ -29,6 +31,8 @@ export interface RunCommandOptions {
   readonly host?: string;
   /** commander's --no-http. */
   readonly http?: boolean;
+  /** --inspect [ws-url]: true starts a loopback relay; a URL sends to a running one. */
+  readonly inspect?: boolean | string;
 }
 
 function parsePort(value: string | undefined): number {
@@ -78,11 +82,16 @@ export async function runCommand(opts: RunCommandOptions): Promise<void> {
   logger.info({ mode: 'paper', data: dataPath, store: storeUrl, instanceId, durationS, speed, venue: describeVenueSettings(venue) }, 'market maker starting');
   let service: Awaited<ReturnType<typeof startService>> | null = null;
   let http: RunningHttpServer | null = null;
+  let inspector: ServiceInspector | null = null;
   try {
     const metrics = createServiceMetrics();
-    service = await startService({ config, store, dataPath, clock: new WallClock(), logger, instanceId, speed, venue, observer: metrics });
+    if (opts.inspect) inspector = await createInspector({ logger, ...(typeof opts.inspect === 'string' ? { url: opts.inspect } : {}) });
+    service = await startService({ config, store, dataPath, clock: new WallClock(), logger, instanceId, speed, venue, observer: metrics, ...(inspector ? { inspect: inspector.inspect } : {}) });
     if (stopReason !== null) service.session.supervisor.freezeOrders();
-    if (opts.http !== false) http = await startHttpServer({ control: service.control, tokens, logger, metrics, port, ...(opts.host ? { host: opts.host } : {}) });
+    const control = service.control;
+    if (opts.http !== false) {
+      http = await startHttpServer({ control, tokens, logger, metrics, port, ...(opts.host ? { host: opts.host } : {}), registerExtras: (app) => registerDashboard(app, { control }) });
+    }
     logger.info({ instanceId, api: http?.url ?? null, ready: service.control.health() }, 'service running');
     await stopRequested;
     const result = await service.stop(stopReason ?? 'service shutdown');
@@ -92,6 +101,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<void> {
     if (durationTimer) clearTimeout(durationTimer);
     await http?.close().catch((err: unknown) => logger.warn({ err }, 'closing the HTTP server failed'));
     if (service) await service.stop(stopReason ?? 'service shutdown');
+    await inspector?.stop().catch((err: unknown) => logger.warn({ err }, 'closing the inspector failed'));
     await store.close();
     logger.info({ instanceId }, 'stopped: store closed');
     process.off('SIGINT', onSigint);
