@@ -188,8 +188,13 @@ function eventItem(event) {
 function summarise(event) {
   const d = event.data ?? {};
   if (typeof d !== 'object') return String(d);
-  const keys = ['from', 'to', 'reason', 'side', 'price', 'amount', 'detail', 'limit', 'command', 'identity'];
-  const parts = keys.filter((k) => d[k] !== undefined && typeof d[k] !== 'object').map((k) => `${k}=${d[k]}`);
+  if (event.type === 'QuoteDecided' && d.inputs && d.output) {
+    const bid = d.output.bids?.[0];
+    const ask = d.output.asks?.[0];
+    return `mid=${d.inputs.mid} bid=${bid ? `${bid.price}×${bid.amount}` : '—'} ask=${ask ? `${ask.price}×${ask.amount}` : '—'} ${d.output.reason ?? ''}`;
+  }
+  const keys = ['from', 'to', 'reason', 'command', 'identity', 'side', 'price', 'amount', 'limit', 'value', 'threshold', 'clientOrderId', 'detail'];
+  const parts = keys.filter((k) => d[k] !== undefined && d[k] !== null && typeof d[k] !== 'object').map((k) => `${k}=${d[k]}`);
   return parts.length ? parts.join(' ') : JSON.stringify(d).slice(0, 160);
 }
 
