@@ -118,7 +118,7 @@ describeBrowser(`dashboard in headless Chromium, on ${SERVICE_KIND}`, () => {
     await page.waitForFunction((pid) => (document.querySelector(`article[data-pair-id="${pid}"] [data-field="events"]`)?.children.length ?? 0) > 0, id, { timeout: 30_000 });
   });
 
-  it('refuses pause for a viewer with a clear 403, then pauses with an operator token; card and diagram show paused', async () => {
+  it('refuses pause for a viewer with a clear 403, then pauses with an operator token (card and diagram show paused), then resumes', async () => {
     const id = (await service.pairs())[0]!.id;
     await page.getByRole('button', { name: `pause ${id}` }).click();
     const status = field(id, 'command-status');
@@ -138,7 +138,25 @@ describeBrowser(`dashboard in headless Chromium, on ${SERVICE_KIND}`, () => {
     expect(await field(id, 'pause-reason').textContent()).toMatch(/^operator/);
     expect((await service.pair(id)).state).toBe('paused');
 
+    // Paused, the pair's figures hold still: the card shows what the API says.
+    const matches = async () => {
+      const api = await service.pair(id);
+      const shown = { position: Number(await field(id, 'position').textContent()), fees: Number(await field(id, 'pnl-fees').textContent()) };
+      return Math.abs(shown.position - Number(api.inventory.position)) < 1e-8 && Math.abs(shown.fees - Number(api.pnl.fees)) < 1e-4;
+    };
+    const deadline = Date.now() + 10_000;
+    while (!(await matches())) {
+      if (Date.now() > deadline) throw new Error('the card never matched GET /api/pairs/:id');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
     await page.screenshot({ path: join(OUTPUT_DIR, 'dashboard.png'), fullPage: true });
+    // And back: resume from the page; the pair quotes again.
+    await page.getByRole('button', { name: `resume ${id}` }).click();
+    await page.waitForFunction((pid) => document.querySelector(`article[data-pair-id="${pid}"] [data-field="state"]`)?.textContent === 'quoting', id, { timeout: 30_000 });
+    expect(await field(id, 'diagram').locator('g.state.current').getAttribute('data-state')).toBe('quoting');
+    expect((await service.pair(id)).state).toBe('quoting');
+
     // The only failed request is the viewer's refused pause.
     expect(pageErrors.filter((e) => !/status of 403/.test(e))).toEqual([]);
   });
