@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { ConfigError } from '../../config/engine-config.js';
 import type { Identity, Role } from '../service-control.js';
 
 /*
@@ -22,9 +23,8 @@ export interface ApiTokenSpec {
   readonly role: Role;
 }
 
-export class ApiTokenSpecError extends Error {
-  override readonly name = 'ApiTokenSpecError';
-}
+/** A bad token list is bad configuration: `mm` exits 2 with the message, as for a bad config file. */
+export class ApiTokenSpecError extends ConfigError {}
 
 /** Tokens shorter than this are refused: they could be guessed. */
 export const MIN_TOKEN_LENGTH = 16;

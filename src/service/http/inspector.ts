@@ -16,9 +16,10 @@ export const DEFAULT_INSPECTOR_PORT = 8090;
 export interface InspectorOptions {
   readonly logger: Logger;
   /**
-   * Send to a relay that already runs (e.g. `ws://127.0.0.1:8090`, or
-   * `npx @statelyai/inspect`'s server). Without it, a loopback relay is
-   * started on `port` and the page to open is logged.
+   * Send to a relay that already runs (e.g. `ws://127.0.0.1:8090`: another
+   * mm's relay, or createInspectorServer from @statelyai/inspect/server).
+   * Without it, a loopback relay is started on `port` and the page to open
+   * is logged.
    */
   readonly url?: string;
   readonly port?: number;
