@@ -427,6 +427,14 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
       for (const t of ALL_TOKENS) expect(all).not.toContain(t);
       expect(all).toContain('"identity":"ops-alice"');
     });
+
+    it('redact the authorization header wherever a request\'s headers would be logged', () => {
+      const before = logLines.length;
+      app.log.info({ req: { headers: { authorization: `Bearer ${ADMIN}` } }, headers: { authorization: `Bearer ${OPERATOR}` } }, 'headers');
+      const line = logLines.slice(before).join('');
+      expect(line).toContain('[redacted]');
+      for (const t of ALL_TOKENS) expect(line).not.toContain(t);
+    });
   });
 });
 
