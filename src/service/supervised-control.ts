@@ -1,7 +1,7 @@
 import type { Subscription } from 'rxjs';
 import { deriveEventId, envelope, type RecordedEvent } from '../../events/envelope.js';
 import type { PairPerformance } from '../../projections/performance.js';
-import { summarisePair } from '../../projections/pair-projection.js';
+import { applyPairEvent, emptyPairProjection, summarisePair } from '../../projections/pair-projection.js';
 import { applyParamsPatch } from '../config/params-patch.js';
 import type { StrategyParams } from '../config/strategy-params.js';
 import type { Clock } from '../clock/clock.js';
@@ -86,7 +86,7 @@ export class SupervisedControl implements ServiceControl {
     if (!slot) return;
     const track = this.track(pairId);
     const history = slot.runtime.takeHistoryAtStart();
-    if (history.length && track.history.length === 0) for (const e of history) this.fold(pairId, track, e, false);
+    if (history.length && track.history.length === 0) this.seed(pairId, track, history);
     if (track.venueSub !== slot.venue) {
       track.bookSub?.unsubscribe();
       track.venueSub = slot.venue;
@@ -239,6 +239,21 @@ export class SupervisedControl implements ServiceControl {
         if (this.alerts.length > this.alertLimit) this.alerts.splice(0, this.alerts.length - this.alertLimit);
         track.recentAlerts.push(e.type === 'RiskLimitBreached' ? e.data.limit : e.type);
         if (track.recentAlerts.length > 5) track.recentAlerts.shift();
+      }
+    }
+  }
+
+  /** The charts and alerts of a pair that ran before this process: its last points, folded from the log read at start. */
+  private seed(pairId: string, track: PairTrack, history: readonly RecordedEvent[]): void {
+    const moves = (e: RecordedEvent) => e.type === 'QuoteDecided' || e.type === 'OrderFilled';
+    let remaining = history.filter(moves).length;
+    let p = emptyPairProjection();
+    for (const e of history) {
+      p = applyPairEvent(p, e);
+      this.fold(pairId, track, e, false);
+      if (moves(e) && remaining-- <= this.historyLimit) {
+        const s = summarisePair(p);
+        this.pushPoint(track, Date.parse(e.time), Number(s.netPnl), Number(s.position));
       }
     }
   }

@@ -104,6 +104,8 @@ describe('mm run as a process', () => {
     const service = await startService({ config: parseEngineConfig({}, 'test'), store, speed: 30, logger: silentLogger() });
     try {
       const runtime = service.session.supervisor.get(PAIR)!.runtime;
+      // The charts continue from the log, not from zero.
+      expect(service.control.history(PAIR).length).toBeGreaterThan(0);
       const afterStart = await store.readStream(STREAM);
       // The orders the killed process left open were reconciled away before any new quote.
       const restartAt = afterStart.findIndex((e, i) => i >= before.length && e.type === 'PairStarted');
