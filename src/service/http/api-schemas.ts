@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /*
  * JSON schemas of the operator API: requests are validated with them, responses
  * serialized with them, and @fastify/swagger builds /openapi.json from them.
@@ -171,7 +173,7 @@ export const paramsPatchBodySchema = {
       type: 'object',
       additionalProperties: true,
       description:
-        'A partial StrategyParams (see the README parameter table), deep-merged onto the current parameters and validated as a whole; an unknown key or a value out of range is refused with 400 naming the key, the value and the allowed range.',
+        'A partial StrategyParams (components.schemas.StrategyParams; the README parameter table), deep-merged onto the current parameters and validated as a whole; an unknown key or a value out of range is refused with 400 naming the key, the value and the allowed range.',
     },
     reason,
   },
@@ -192,3 +194,36 @@ export const errorResponses = {
   403: { $ref: 'ApiError#', description: 'The token’s role may not do this.' },
   404: { $ref: 'ApiError#', description: 'Unknown pair.' },
 } as const;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** JSON Schema 2020-12 (what zod emits) to the OpenAPI 3.0 dialect the document uses. */
+function toOpenApi30(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(toOpenApi30);
+  if (!isObject(node)) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === '$schema') continue;
+    if ((key === 'exclusiveMinimum' || key === 'exclusiveMaximum') && typeof value === 'number') {
+      out[key === 'exclusiveMinimum' ? 'minimum' : 'maximum'] = value;
+      out[key] = true;
+    } else if (key === 'unit') {
+      // Parameter metadata (`.meta({ unit })`): not an OpenAPI keyword, so an extension.
+      out['x-unit'] = value;
+    } else {
+      out[key] = toOpenApi30(value);
+    }
+  }
+  return out;
+}
+
+/**
+ * StrategyParams as the OpenAPI document shows it, generated from the zod
+ * schema so it cannot drift. Documentation only: the PATCH body is validated
+ * by the service with the zod schema itself (JSON-schema validation here
+ * would fill in defaults and overwrite the current values).
+ */
+export function strategyParamsDocSchema(schema: z.ZodType): Record<string, unknown> {
+  const doc = toOpenApi30(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' })) as Record<string, unknown>;
+  return { ...doc, description: 'Strategy parameters of one pair; every field has a default. PATCH /api/pairs/{id}/params takes any part of it.' };
+}

@@ -4,7 +4,8 @@ import swagger from '@fastify/swagger';
 import type { Logger } from '../../log/logger.js';
 import { CommandRejectedError, UnknownPairError, type Identity, type PairCommand, type Role, type ServiceControl } from '../service-control.js';
 import { bearerToken, roleAllows, type ApiTokens } from './api-tokens.js';
-import { errorSchema, pairViewSchema, recordedEventSchema } from './api-schemas.js';
+import { StrategyParamsSchema } from '../../config/strategy-params.js';
+import { errorSchema, pairViewSchema, recordedEventSchema, strategyParamsDocSchema } from './api-schemas.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { registerApiRoutes } from './api-routes.js';
 
@@ -78,7 +79,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     openapi: {
       openapi: '3.0.3',
       info: { title: 'mm operator API', version: '1', description: 'Read pairs, command them, change their parameters. Bearer tokens from MM_API_TOKENS; roles viewer < operator < admin.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { StrategyParams: strategyParamsDocSchema(StrategyParamsSchema) } },
       security: [{ bearer: [] }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },

@@ -350,6 +350,11 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
       expect(doc.components.schemas.PairView.properties.state.enum).toContain('shock-cooldown');
       expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
       expect(doc.paths['/healthz'].get.security).toEqual([]);
+      // The parameters a PATCH may change, generated from the zod schema in the OpenAPI 3.0 dialect.
+      const params = doc.components.schemas.StrategyParams;
+      expect(params.properties.baseSpreadBps).toMatchObject({ type: 'number', minimum: 0, exclusiveMinimum: true, maximum: 10000 });
+      expect(params.properties.ladder.properties.levels).toMatchObject({ type: 'integer', minimum: 1, maximum: 50 });
+      expect(res.body).not.toContain('$schema');
       // Every $ref resolves inside the document.
       const refs = [...res.body.matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1] ?? '');
       expect(refs.length).toBeGreaterThan(0);
