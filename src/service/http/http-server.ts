@@ -86,6 +86,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   });
 
   app.addHook('onRequest', async (request, reply) => {
+    // The id every log line of this request carries (reqId), so an operator can find them.
+    reply.header('x-request-id', request.id);
     const access: RouteAccess = request.routeOptions.config?.access ?? 'viewer';
     if (access === 'public') return;
     if (access === 'loopback' && isLoopback(request.socket.remoteAddress)) return;
@@ -121,7 +123,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     // Fastify's own 4xx: bad JSON, an empty JSON body, a body too large, an unsupported content type.
     if (status >= 400 && status < 500) return sendError(reply, status, STATUS_CODES[status] ?? 'Bad Request', err.message);
     request.log.error({ err, method: request.method, url: request.url, identity: request.identity?.name }, 'request failed');
-    return sendError(reply, 500, 'Internal Server Error', 'internal error; see the service log');
+    return sendError(reply, 500, 'Internal Server Error', `internal error; see the service log, reqId ${request.id}`);
   });
 
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'Not Found', `no route ${request.method} ${request.url.split('?')[0]}`));

@@ -443,6 +443,36 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
   });
 });
 
+describe(`HTTP API errors ${FIXTURE_AGAINST}`, () => {
+  it('an unexpected failure is a 500 that names the request id and leaks nothing; the log has the error under that id', async () => {
+    const fx = await startHttpServiceFixture();
+    const lines: string[] = [];
+    const app = await buildHttpApp({
+      control: fx.control,
+      tokens,
+      logger: capturingLogger(lines),
+      registerExtras: (api) => {
+        api.get('/api/fail', { config: { access: 'viewer' } }, async () => {
+          throw new Error('disk on fire at /var/secret');
+        });
+      },
+    });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/api/fail', headers: auth(VIEWER) });
+      expect(res.statusCode).toBe(500);
+      const id = String(res.headers['x-request-id']);
+      expect(res.json()).toEqual({ statusCode: 500, error: 'Internal Server Error', message: `internal error; see the service log, reqId ${id}` });
+      const logged = lines.map((l) => JSON.parse(l) as { reqId?: string; msg: string; err?: { message: string } }).find((l) => l.msg === 'request failed');
+      expect(logged).toMatchObject({ reqId: id, err: { message: 'disk on fire at /var/secret' } });
+      // Extra routes sit behind the same auth hook.
+      expect((await app.inject({ method: 'GET', url: '/api/fail' })).statusCode).toBe(401);
+    } finally {
+      await app.close();
+      await fx.close();
+    }
+  }, 120_000);
+});
+
 describe(`startHttpServer ${FIXTURE_AGAINST}`, () => {
   it('listens on 127.0.0.1 by default and answers over real HTTP', async () => {
     const fx = await startHttpServiceFixture();
