@@ -21,7 +21,7 @@ import {
   type ServiceControl,
   type ServiceUpdate,
 } from './service-control.js';
-import type { PairSlot, Supervisor } from './supervisor.js';
+import { isLive, type PairSlot, type Supervisor } from './supervisor.js';
 
 export interface SupervisedControlOptions {
   readonly supervisor: Supervisor;
@@ -125,17 +125,30 @@ export class SupervisedControl implements ServiceControl {
         if (command === 'resume' && slot.status === 'gave-up') this.opts.supervisor.resetCrashes(id);
         break;
       }
-      case 'stop':
+      case 'stop': {
         if (state === 'stopped') throw new CommandRejectedError(`pair ${id} is already stopped`, 409);
-        if (slot.status === 'running' || slot.status === 'gave-up') await slot.runtime.operator('stop', who, reason);
-        else await this.appendWhileStopped(slot, { identity: who, command, reason });
-        await this.opts.supervisor.stopPair(id, `${OPERATOR_STOP_PREFIX} ${who}: ${reason}`);
+        await this.opts.supervisor.settle(id);
+        if (isLive(slot.runtime)) {
+          await slot.runtime.operator('stop', who, reason);
+          await this.opts.supervisor.stopPair(id, `${OPERATOR_STOP_PREFIX} ${who}: ${reason}`);
+        } else {
+          // Crashed and waiting for its restart: cancel the restart; its orders were cancelled when it crashed.
+          this.opts.supervisor.markStopped(id);
+          await this.appendWhileStopped(slot, { identity: who, command, reason });
+        }
         break;
+      }
       case 'start':
-        if (state !== 'stopped' && slot.status !== 'gave-up') throw new CommandRejectedError(`pair ${id} is ${state}, not stopped`, 409);
-        // No runtime writes a stopped pair's stream, so the command is appended directly, at the stream's revision.
-        await this.appendWhileStopped(slot, { identity: who, command, reason });
-        await this.opts.supervisor.startPair(id);
+        if (state !== 'stopped' && slot.status !== 'gave-up' && slot.status !== 'backoff') throw new CommandRejectedError(`pair ${id} is ${state}, not stopped`, 409);
+        await this.opts.supervisor.settle(id);
+        if (isLive(slot.runtime)) {
+          // Kept paused after crashes: the live runtime records the command, then makes way for a new one.
+          await slot.runtime.operator('start', who, reason);
+          await this.opts.supervisor.startPair(id);
+        } else {
+          // No runtime writes a stopped pair's stream, so the command is appended directly, at the stream's revision.
+          await this.opts.supervisor.startPair(id, () => this.appendWhileStopped(slot, { identity: who, command, reason }));
+        }
         break;
     }
     this.opts.logger.info({ pair: id, command, identity: identity.name, role: identity.role, reason }, 'operator command');

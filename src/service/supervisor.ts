@@ -33,6 +33,9 @@ export interface ServiceObserver {
   observeAppend(pairId: string, ms: number): void;
 }
 
+/** The runtime takes inputs (not stopped, not crashed, not halted). */
+export const isLive = (r: PairRuntime): boolean => !r.isStopped && !r.hasCrashed && r.haltReason === null;
+
 export type SlotStatus = 'starting' | 'running' | 'backoff' | 'gave-up' | 'stopped';
 
 /** One supervised pair: its current runtime, and how the supervisor sees it. */
@@ -112,16 +115,39 @@ export class Supervisor {
     this.changed(pairId);
   }
 
-  /** Operator start of a stopped or given-up pair: a new runtime, the crash count reset. */
-  async startPair(pairId: string): Promise<void> {
+  /**
+   * Operator start of a stopped, crashed or given-up pair: any pending restart
+   * is cancelled, a live runtime stopped, `beforeStart` runs (it records the
+   * command while no runtime writes the stream), then a new runtime starts
+   * with the crash count reset.
+   */
+  async startPair(pairId: string, beforeStart?: () => Promise<void>): Promise<void> {
     const slot = this.slots.get(pairId);
     if (!slot || this.shuttingDown) return;
-    if (slot.starting) await slot.starting;
-    if (!slot.runtime.isStopped && !slot.runtime.hasCrashed) await slot.runtime.stop('operator restart');
+    if (slot.starting) await slot.starting.catch(() => undefined);
     this.actor.send({ type: 'PAIR_STARTED', pairId });
+    slot.status = 'starting';
+    if (isLive(slot.runtime)) await slot.runtime.stop('operator restart');
+    await beforeStart?.();
     slot.crashes = 0;
+    slot.lastError = null;
     slot.runtime = this.newRuntime(slot, undefined, false);
     await this.launch(slot);
+  }
+
+  /** Waits for a start or restart under way. */
+  async settle(pairId: string): Promise<void> {
+    const slot = this.slots.get(pairId);
+    if (slot?.starting) await slot.starting.catch(() => undefined);
+  }
+
+  /** A pair whose runtime is not running (crashed, waiting for its restart): no restart from now on. */
+  markStopped(pairId: string): void {
+    const slot = this.slots.get(pairId);
+    if (!slot) return;
+    slot.status = 'stopped';
+    this.actor.send({ type: 'PAIR_STOPPED', pairId });
+    this.changed(pairId);
   }
 
   /** Service shutdown: no restart from now on; every pair stops (cancels confirmed up to orders.stopTimeoutMs). */

@@ -76,4 +76,24 @@ describe('startService (paper trading on the bundled recording, SQLite)', () => 
     const all = await store.readStream('pair-binance-BTC_USDT');
     expect(all[all.length - 1]?.type).toBe('PairStopped');
   }, 60_000);
+
+  it('an operator stop holds across a service restart until an operator starts the pair', async () => {
+    const path = tempDbPath('svc-stop.db');
+    store = await openEventStore(`sqlite:${path}`);
+    service = await startService({ config: parseEngineConfig({}, 'test'), store, speed: 20, logger: silentLogger() });
+    await until(() => service!.control.getPair(PAIR).state === 'quoting');
+    await service.control.command(PAIR, 'stop', { name: 'bob', role: 'operator' }, 'end of day');
+    await service.stop();
+    const before = (await store.readStream('pair-binance-BTC_USDT')).length;
+
+    service = await startService({ config: parseEngineConfig({}, 'test'), store, speed: 20, logger: silentLogger() });
+    expect(service.control.getPair(PAIR).state).toBe('stopped');
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await store.readStream('pair-binance-BTC_USDT')).length).toBe(before);
+    const view = await service.control.command(PAIR, 'start', { name: 'bob', role: 'operator' }, 'morning');
+    expect(view.state).not.toBe('stopped');
+    const after = (await store.readStream('pair-binance-BTC_USDT')).slice(before);
+    expect(after.slice(0, 2).map((e) => e.type)).toEqual(['OperatorCommand', 'PairStarted']);
+    await until(() => service!.control.getPair(PAIR).state === 'quoting');
+  }, 60_000);
 });

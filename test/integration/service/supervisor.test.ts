@@ -125,6 +125,14 @@ describe('Supervisor: a crashing pair is cancelled, recorded, restarted with bac
     expect(await h.types('pair-binance-ETH_USDT')).not.toContain('PairCrashed');
     expect((await h.venue.fetchOpenOrders('ETHUSDT')).length).toBeGreaterThan(0);
 
+    // An operator start gives it a new runtime with the crash count reset.
+    await h.supervisor.startPair('binance-BTC_USDT');
+    await h.tick();
+    await h.tick();
+    expect(btc().status).toBe('running');
+    expect(btc().crashes).toBe(0);
+    expect(btc().runtime.state.state).toBe('quoting');
+
     await h.supervisor.stopAll('test over');
     expect(await h.venue.fetchOpenOrders('ETHUSDT')).toEqual([]);
   }, 30_000);
