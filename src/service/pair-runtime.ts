@@ -209,7 +209,7 @@ export class PairRuntime {
     this.subscriptions.push(
       venue.watchBook(market.symbol).subscribe({ next: (event) => this.enqueue({ kind: 'market', event, at: this.opts.latency ? performance.now() : 0 }), error: (err) => this.feedError(err) }),
       venue.watchTrades(market.symbol).subscribe({ next: (event) => this.enqueue({ kind: 'market', event, at: 0 }), error: (err) => this.feedError(err) }),
-      venue.watchFills(market.symbol).subscribe({ next: (fill) => this.enqueue({ kind: 'fill', fill }), error: (err) => this.fail('fill stream failed', err) }),
+      venue.watchFills(market.symbol).subscribe({ next: (fill) => this.enqueue({ kind: 'fill', fill }), error: (err) => this.crash('fill stream failed', err) }),
     );
     this.scheduleHeartbeat();
     await this.handleMachineEvent({ type: 'START', ts: clock.now() }, null);

@@ -33,6 +33,8 @@ export interface StartServiceOptions {
   readonly observer?: ServiceObserver;
   /** XState inspection of every actor (src/service/http/inspector.ts createInspector().inspect). */
   readonly inspect?: Observer<InspectionEvent>;
+  /** Aborted when the stop begins (a signal): no order leaves from that moment, even during recovery. Call stop() after. */
+  readonly stopSignal?: AbortSignal;
 }
 
 export interface ServiceResult {
@@ -82,6 +84,9 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
     onAppended: (pairId, events) => control?.onAppended(pairId, events),
     onPairChanged: (pairId) => control?.onPairChanged(pairId),
   });
+  const freeze = () => session.supervisor.freezeOrders();
+  if (opts.stopSignal?.aborted) freeze();
+  else opts.stopSignal?.addEventListener('abort', freeze, { once: true });
   control = new SupervisedControl({ supervisor: session.supervisor, store: opts.store, logger, instanceId, clock });
   const controller = new AbortController();
 

@@ -64,13 +64,14 @@ export async function runCommand(opts: RunCommandOptions): Promise<void> {
 
   // Signals are caught from the start: a SIGTERM during recovery still ends in an orderly stop.
   let stopReason: string | null = null;
+  const stopBegins = new AbortController();
   let wake: () => void = () => undefined;
   const stopRequested = new Promise<void>((resolve) => (wake = resolve));
   const stopOn = (reason: string) => () => {
     if (stopReason !== null) return;
     stopReason = reason;
     logger.info({ reason, at: new Date().toISOString() }, 'stopping: no new orders; cancelling every order and recording the stop');
-    service?.session.supervisor.freezeOrders();
+    stopBegins.abort(reason);
     wake();
   };
   const onSigint = stopOn('SIGINT');
@@ -86,8 +87,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<void> {
   try {
     const metrics = createServiceMetrics();
     if (opts.inspect) inspector = await createInspector({ logger, ...(typeof opts.inspect === 'string' ? { url: opts.inspect } : {}) });
-    service = await startService({ config, store, dataPath, clock: new WallClock(), logger, instanceId, speed, venue, observer: metrics, ...(inspector ? { inspect: inspector.inspect } : {}) });
-    if (stopReason !== null) service.session.supervisor.freezeOrders();
+    service = await startService({ config, store, dataPath, clock: new WallClock(), logger, instanceId, speed, venue, observer: metrics, stopSignal: stopBegins.signal, ...(inspector ? { inspect: inspector.inspect } : {}) });
     const control = service.control;
     if (opts.http !== false) {
       http = await startHttpServer({ control, tokens, logger, metrics, port, ...(opts.host ? { host: opts.host } : {}), registerExtras: (app) => registerDashboard(app, { control }) });
