@@ -182,7 +182,7 @@ export class Supervisor {
 
   private newRuntime(slot: PairSlot, restoreOverride: Parameters<typeof this.restart>[1], honourOperatorStop: boolean): PairRuntime {
     const { store, clock, logger, instanceId, mode } = this.opts;
-    return new PairRuntime({
+    const runtime = new PairRuntime({
       ...slot.resolved,
       store,
       venue: slot.venue,
@@ -199,6 +199,9 @@ export class Supervisor {
       onCrash: (error) => this.onCrash(slot, error),
       onCrashed: () => this.changed(slot.pairId),
     });
+    // A pair added once the stop has begun sends nothing either.
+    if (this.shuttingDown) runtime.freezeOrders();
+    return runtime;
   }
 
   private latencyFor(pairId: string, o: ServiceObserver): LatencyObserver {
