@@ -73,7 +73,7 @@ export interface PairContext {
   /** Something changed (entry to a quoting state, a fill) that warrants a decision now. */
   readonly quoteDirty: boolean;
   /** Restart recovery (input.restore); consumed by START. */
-  readonly restore: RestoredMachineState | null;
+  readonly restore?: RestoredMachineState | null;
 }
 
 /** One of our own fills, as the machine sees it (signal maths in float64; the log keeps the decimals). */
