@@ -55,7 +55,7 @@ describe(`dashboard stream and page on the API app, on ${SERVICE_KIND}`, () => {
 
   beforeAll(async () => {
     service = await startDashboardService();
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await service?.close();
   });

@@ -20,8 +20,8 @@ import { openEventStore } from '../../src/store/store-url.js';
 
 export const SERVICE_KIND = 'the paper-trading service (bundled recording, SQLite, HTTP API app)';
 
-/** 650 s of recording at 10x: about a minute of live market before the feed goes quiet. */
-const SPEED = 10;
+/** 650 s of recording at 4x: over two and a half minutes of live market before the feed goes quiet (the browser test must finish inside it, on a loaded machine too). */
+const SPEED = 4;
 
 export interface DashboardService {
   readonly url: string;
@@ -40,7 +40,7 @@ export interface DashboardService {
 const VIEWER_TOKEN = 'dashboard-viewer-token-0123456789';
 const OPERATOR_TOKEN = 'dashboard-operator-token-0123456789';
 
-async function until(check: () => boolean, ms = 20_000): Promise<void> {
+async function until(check: () => boolean, ms = 90_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error('service fixture: condition not met in time');
