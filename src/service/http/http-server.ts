@@ -131,7 +131,14 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   registerApiRoutes(app, { control, metrics });
   app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
 
-  if (opts.registerExtras) await opts.registerExtras(app);
+  if (opts.registerExtras) {
+    try {
+      await opts.registerExtras(app);
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+  }
   return app;
 }
 
