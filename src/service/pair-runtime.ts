@@ -52,7 +52,8 @@ export interface PairRuntimeOptions {
   readonly restoreOverride?: RestoredMachineState;
   /**
    * Compare the venue's base balance with the log on start (a mismatch pauses
-   * the pair). Default: live mode only — a paper venue's account dies with the process.
+   * the pair). Off by default: a paper venue's account dies with the process;
+   * a live wiring turns it on (the venue must answer fetchBalances).
    */
   readonly checkBalances?: boolean;
   /** A pair an operator stopped stays stopped across a service restart (the supervisor's first start); an operator start clears it. */
@@ -179,7 +180,7 @@ export class PairRuntime {
       null,
     );
     const reconciled = await this.orders.reconcileAtStart();
-    const balancePause = (this.opts.checkBalances ?? this.opts.mode === 'live') ? await this.checkBalance(lastBalanceCheck) : null;
+    const balancePause = this.opts.checkBalances ? await this.checkBalance(lastBalanceCheck) : null;
     if (reconciled.fillsRecovered || reconciled.unknownOrdersCancelled || reconciled.staleOrdersClosed || balancePause) this.log.warn({ ...reconciled, balancePaused: balancePause !== null }, 'reconciled with the venue');
     const restore = this.opts.restoreOverride ?? balancePause ?? restoreFor(this.logged);
 
