@@ -1,5 +1,5 @@
 import type { Subscription } from 'rxjs';
-import { deriveEventId, envelope, type RecordedEvent } from '../../events/envelope.js';
+import type { RecordedEvent } from '../../events/envelope.js';
 import type { PairPerformance } from '../../projections/performance.js';
 import { applyPairEvent, emptyPairProjection, summarisePair } from '../../projections/pair-projection.js';
 import { applyParamsPatch } from '../config/params-patch.js';
@@ -282,14 +282,7 @@ export class SupervisedControl implements ServiceControl {
   }
 
   private async appendWhileStopped(slot: PairSlot, data: { identity: string; command: PairCommand; reason: string }): Promise<void> {
-    const { store, instanceId } = this.opts;
-    const stream = slot.runtime.stream;
-    const revision = await store.streamRevision(stream);
-    const next = (revision ?? -1) + 1;
-    const id = deriveEventId(instanceId, stream, next);
-    const e = envelope({ type: 'OperatorCommand', data }, { id, time: this.opts.clock.now(), metadata: { correlationId: id, causationId: null, instanceId, configVersion: slot.runtime.state.paramsVersion } });
-    await store.append(stream, [e], revision ?? 'no_stream');
-    this.onAppended(slot.pairId, [{ ...e, stream, revision: next, position: 0 }]);
+    await this.opts.supervisor.appendDirect(slot.pairId, { type: 'OperatorCommand', data });
   }
 
   private viewOf(slot: PairSlot): PairView {

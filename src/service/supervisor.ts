@@ -1,5 +1,6 @@
 import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
-import type { RecordedEvent } from '../../events/envelope.js';
+import type { DomainEvent } from '../../events/catalog.js';
+import { deriveEventId, envelope, type RecordedEvent } from '../../events/envelope.js';
 import { DEFAULT_RESTART_POLICY, restartDelay, supervisorMachine, type RestartPolicy } from '../../machines/supervisor-machine.js';
 import type { Clock } from '../clock/clock.js';
 import type { ResolvedPair } from '../config/engine-config.js';
@@ -135,6 +136,32 @@ export class Supervisor {
     await this.launch(slot);
   }
 
+  /**
+   * Appends to a pair's stream while no runtime writes it (stopped or crashed),
+   * at its current revision, with an id derived like the runtime's.
+   */
+  async appendDirect(pairId: string, event: DomainEvent): Promise<RecordedEvent> {
+    const slot = this.slots.get(pairId);
+    if (!slot) throw new Error(`no pair ${pairId}`);
+    if (isLive(slot.runtime)) throw new Error(`pair ${pairId} has a running writer`);
+    const { store, instanceId, clock } = this.opts;
+    const stream = slot.runtime.stream;
+    const revision = await store.streamRevision(stream);
+    const next = (revision ?? -1) + 1;
+    const id = deriveEventId(instanceId, stream, next);
+    const e = envelope(event, { id, time: clock.now(), metadata: { correlationId: id, causationId: null, instanceId, configVersion: slot.runtime.state.paramsVersion } });
+    const result = await store.append(stream, [e], revision ?? 'no_stream');
+    const recorded: RecordedEvent = { ...e, stream, revision: next, position: result.position };
+    this.opts.onAppended?.(pairId, [recorded]);
+    return recorded;
+  }
+
+  private async recordStopOfCrashed(slot: PairSlot, reason: string): Promise<void> {
+    const p = slot.runtime.state;
+    const from = p.state === 'stopped' ? 'paused' : p.state;
+    await this.appendDirect(slot.pairId, { type: 'PairStopped', data: { from, to: 'stopped', reason: `${reason} (after a crash)`, position: p.inventory.position, openOrders: p.openOrders.size } });
+  }
+
   /** Waits for a start or restart under way. */
   async settle(pairId: string): Promise<void> {
     const slot = this.slots.get(pairId);
@@ -155,11 +182,16 @@ export class Supervisor {
     this.shuttingDown = true;
     const slots = [...this.slots.values()];
     for (const s of slots) this.actor.send({ type: 'PAIR_STOPPED', pairId: s.pairId });
-    await Promise.all(slots.map(async (s) => {
-      if (s.starting) await s.starting.catch(() => undefined);
-      s.status = 'stopped';
-      await s.runtime.stop(reason);
-    }));
+    await Promise.all(
+      slots.map(async (s) => {
+        if (s.starting) await s.starting.catch(() => undefined);
+        const wasLive = isLive(s.runtime);
+        s.status = 'stopped';
+        await s.runtime.stop(reason);
+        // A pair that crashed and waits for its restart has no runtime to record its stop: recorded here, so every pair ends stopped.
+        if (!wasLive && s.runtime.hasCrashed) await this.recordStopOfCrashed(s, reason).catch((err: unknown) => this.opts.logger.error({ err, pair: s.pairId }, 'could not record the stop of a crashed pair'));
+      }),
+    );
     this.actor.stop();
   }
 

@@ -136,4 +136,21 @@ describe('Supervisor: a crashing pair is cancelled, recorded, restarted with bac
     await h.supervisor.stopAll('test over');
     expect(await h.venue.fetchOpenOrders('ETHUSDT')).toEqual([]);
   }, 30_000);
+
+  it('a stop while a crashed pair waits for its restart records its stop and never restarts it', async () => {
+    const h = await setup();
+    await h.tick();
+    await h.tick();
+    await h.poison();
+    expect(h.supervisor.get('binance-BTC_USDT')!.status).toBe('backoff');
+    await h.supervisor.stopAll('SIGTERM');
+    const log = await h.store.readStream('pair-binance-BTC_USDT');
+    expect(log[log.length - 1]).toMatchObject({ type: 'PairStopped', data: { to: 'stopped', reason: 'SIGTERM (after a crash)' } });
+    h.clock.advanceTo(h.now() + 120_000);
+    await h.settle();
+    expect((await h.store.readStream('pair-binance-BTC_USDT')).length).toBe(log.length);
+    expect((await h.store.readStream('pair-binance-ETH_USDT')).at(-1)?.type).toBe('PairStopped');
+    expect(await h.venue.fetchOpenOrders('BTCUSDT')).toEqual([]);
+    expect(await h.venue.fetchOpenOrders('ETHUSDT')).toEqual([]);
+  });
 });
