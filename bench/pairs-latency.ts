@@ -9,6 +9,7 @@ import { silentLogger } from '../src/log/logger.js';
 import { recordedMarketEvents } from '../src/market-data/binance-recording.js';
 import type { MarketEvent } from '../src/market-data/market-event.js';
 import { Supervisor } from '../src/service/supervisor.js';
+import { MemoryEventStore } from '../src/store/memory-event-store.js';
 import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { SimulatedVenue, VENUE_BOOK_DEPTH } from '../src/venues/simulated-venue.js';
 import type { MarketSpec } from '../src/venues/venue.js';
@@ -50,13 +51,15 @@ const gc = (): void => {
   collect();
 };
 
-async function runPairs(events: readonly MarketEvent[], pairs: number, dir: string, tag: string): Promise<RunResult> {
+type StoreKind = 'sqlite' | 'memory';
+
+async function runPairs(events: readonly MarketEvent[], pairs: number, dir: string, tag: string, storeKind: StoreKind = 'sqlite'): Promise<RunResult> {
   const first = events[0];
   if (!first) throw new Error('no market events in the recording');
   gc();
   const rss0 = process.memoryUsage().rss;
   const clock = new VirtualClock(first.ts);
-  const store = SqliteEventStore.open(join(dir, `pairs-${tag}.db`), { synchronous: 'normal' });
+  const store = storeKind === 'memory' ? new MemoryEventStore() : SqliteEventStore.open(join(dir, `pairs-${tag}.db`), { synchronous: 'normal' });
   const markets: MarketSpec[] = Array.from({ length: pairs }, (_, i) => ({
     venue: 'binance',
     symbol: `P${String(i).padStart(3, '0')}USDT`,
@@ -115,6 +118,7 @@ export async function pairsLatency(dataPath: string, runs: number, pairs = 100):
   try {
     const many: { p50: number; p99: number; p999: number; rss: number; n: number }[] = [];
     const one: { p50: number; p99: number; p999: number }[] = [];
+    const inMemory: { p50: number; p99: number; p999: number }[] = [];
     for (let r = 0; r < runs; r++) {
       const single = await runPairs(events, 1, dir, `one-${r}`);
       const s1 = [...single.samples].sort((a, b) => a - b);
@@ -122,6 +126,10 @@ export async function pairsLatency(dataPath: string, runs: number, pairs = 100):
       const res = await runPairs(events, pairs, dir, `many-${r}`);
       const s = [...res.samples].sort((a, b) => a - b);
       many.push({ p50: percentile(s, 50), p99: percentile(s, 99), p999: percentile(s, 99.9), rss: res.rssPerPairKiB, n: s.length });
+      // The same without the store's appends: how much of the latency is the log.
+      const mem = await runPairs(events, pairs, dir, `mem-${r}`, 'memory');
+      const sm = [...mem.samples].sort((a, b) => a - b);
+      inMemory.push({ p50: percentile(sm, 50), p99: percentile(sm, 99), p999: percentile(sm, 99.9) });
     }
     const us = (ms: number) => ms * 1000;
     const m = (k: 'p50' | 'p99' | 'p999') => us(median(many.map((x) => x[k])));
@@ -133,6 +141,8 @@ export async function pairsLatency(dataPath: string, runs: number, pairs = 100):
       unit: 'µs',
       baseline: { name: `1 pair alone (${Math.round(o(k)).toLocaleString('en-US')} µs)`, value: o(k) },
     }));
+    const mm = (k: 'p50' | 'p99' | 'p999') => us(median(inMemory.map((x) => x[k])));
+    for (const k of ['p50', 'p99', 'p999'] as const) figures.push({ name: `tick-to-quote ${label[k]}, ${pairs} pairs, each tick to all at once (memory store)`, value: mm(k), unit: 'µs' });
     figures.push({ name: `RSS per pair, ${pairs} pairs (${events.length} events each, log in sqlite)`, value: median(many.map((x) => x.rss)), unit: 'KiB' });
     return figures;
   } finally {
