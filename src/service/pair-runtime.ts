@@ -162,7 +162,8 @@ export class PairRuntime {
     const history = await store.readStream(stream);
     this.projection = emptyPairProjection();
     for (const e of history) this.applyFolds(e);
-    this.history = history;
+    // Kept only for a live surface to seed its charts from (takeHistoryAtStart); a backtest does not hold its log twice.
+    if (this.opts.onAppended) this.history = history;
     this.revision = history.length ? (history[history.length - 1]?.revision ?? null) : null;
     this.logged = loggedMachineState(history);
     for (const e of history) if (e.type === 'OrderFilled') this.lastFillTs = Math.max(this.lastFillTs ?? 0, e.data.fillTs);
