@@ -381,12 +381,9 @@ export class PairRuntime {
   private async handle(input: Input): Promise<void> {
     if (input.kind === 'stop') return this.handleStop(input.reason);
     if (input.kind === 'crash') return this.fail(this.crashWhat, this.actorError);
-    if (this.halted || this.stopped) {
-      if (input.kind === 'operator' || input.kind === 'params') throw new Error(`pair ${this.opts.pairId} is not running (${this.halted ?? 'stopped'})`);
-      return;
-    }
+    if (this.halted || this.stopped) return refuse(input, this.opts.pairId);
     // Once a stop has begun the machine decides nothing more; fills and venue answers are still recorded.
-    if (this.stopping && !HANDLED_WHILE_STOPPING.has(input.kind)) return;
+    if (this.stopping && !HANDLED_WHILE_STOPPING.has(input.kind)) return refuse(input, this.opts.pairId);
     const ts = this.opts.clock.now();
     switch (input.kind) {
       case 'market': {
@@ -513,6 +510,7 @@ export class PairRuntime {
       // Fills that arrived while the cancels were out are recorded before the stop.
       for (const input of this.inbox.splice(0)) {
         if (input.kind === 'fill' && !this.halted) await this.handleFill(input.fill);
+        else refuse(input, this.opts.pairId);
       }
       if (!this.halted) {
         await this.handleMachineEvent({ type: 'STOP', ts: this.opts.clock.now(), reason, openOrders: this.projection.openOrders.size }, null);
@@ -528,7 +526,7 @@ export class PairRuntime {
 
   private detach(): void {
     this.stopped = true;
-    this.inbox.length = 0;
+    for (const input of this.inbox.splice(0)) refuse(input, this.opts.pairId);
     for (const s of this.subscriptions) s.unsubscribe();
     this.subscriptions = [];
     if (this.heartbeatTimer !== null) this.opts.clock.clearTimeout(this.heartbeatTimer);
@@ -679,4 +677,9 @@ export class PairRuntime {
     };
     this.heartbeatTimer = this.opts.clock.setTimeout(tick, every);
   }
+}
+
+/** An operator command or parameter change still queued when the pair stops or crashes: its caller gets an error, not silence. */
+function refuse(input: Input, pairId: string): void {
+  if (input.kind === 'operator' || input.kind === 'params') input.done(new Error(`pair ${pairId} stopped before the command was handled`));
 }
