@@ -7,6 +7,7 @@ import type { Figure } from './measure.js';
 import { esdbCatchUpThroughput } from './esdb-catch-up.js';
 import { projectionRebuildThroughput } from './projection-rebuild.js';
 import { sqliteAppendThroughput } from './sqlite-append.js';
+import { pairsLatency } from './pairs-latency.js';
 
 /**
  * `npm run bench`: every speed figure, each beside its in-run baseline and
@@ -23,6 +24,7 @@ const figures: Figure[] = [
   ...(await sqliteAppendThroughput(runs)),
   ...(await projectionRebuildThroughput(runs)),
   ...(await esdbCatchUpThroughput(runs)),
+  ...(await pairsLatency(BUNDLED_RECORDING, runs)),
 ];
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

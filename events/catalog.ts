@@ -211,6 +211,8 @@ export const eventCatalog = {
           'venue-unavailable',
           'insufficient-funds',
           'venue-error',
+          'crash-loop',
+          'reconciliation',
         ]),
         detail: z.string(),
         numbers: z.record(z.string(), z.union([z.string(), z.number()])),
@@ -269,6 +271,38 @@ export const eventCatalog = {
   ReconciliationCorrected: {
     version: 1,
     data: z.object({ subject: z.string(), venueSays: z.string(), logSays: z.string(), action: z.string() }).strict(),
+  },
+  /** The supervisor's record of a pair actor that failed: its orders were cancelled; restartInMs null = gave up (the pair stays paused). */
+  PairCrashed: {
+    version: 1,
+    data: z.object({ error: z.string(), crashes: z.number().int().positive(), restartInMs: z.number().int().nonnegative().nullable() }).strict(),
+  },
+  /**
+   * After a restart the pair resumes the state its log left it in (a pause
+   * keeps its reason, a shock cooldown its recorded deadline), not a fresh one.
+   */
+  StateRestored: {
+    version: 1,
+    data: z
+      .object({
+        ...Transition,
+        reason: z.string(),
+        detail: z.string(),
+        pauseReason: z.string().optional(),
+        cooldownUntil: EpochMs.optional(),
+        referencePrice: PositiveDecimalString.optional(),
+        rearms: z.number().int().nonnegative().optional(),
+      })
+      .strict(),
+  },
+  /**
+   * Restart recovery on a real venue: its balance of the base asset, and the
+   * log's position at that moment. The next start expects the venue to hold
+   * venueTotal + (position then - position now); a difference pauses the pair.
+   */
+  VenueBalanceChecked: {
+    version: 1,
+    data: z.object({ asset: z.string().min(1), venueTotal: DecimalString, position: DecimalString, expectedTotal: DecimalString.nullable(), agrees: z.boolean() }).strict(),
   },
   PairStopped: {
     version: 1,

@@ -108,6 +108,10 @@ export const pairMachine = setup({
     requoteHeld: ({ context }) => requoteHeld(context),
     riskHoldCleared: ({ context }) => riskHoldCleared(context),
     riskHoldTimed: ({ context }) => riskHoldTimed(context),
+    // Restart recovery (see restoreShock / restorePause below).
+    restoreShock: ({ context }) => context.restore?.state === 'shock-cooldown',
+    restorePause: ({ context }) => context.restore?.state === 'paused',
+    noMarketData: ({ context }) => midOf(context) === null,
   },
   delays: {
     cooldownRemaining: ({ context }) => Math.max(0, (context.shock?.cooldownUntil ?? context.now) - context.now),
@@ -251,6 +255,7 @@ export const pairMachine = setup({
     quoteSignals: initialQuoteSignals(input.now, input.position, input.params),
     risk: initialPairRisk(input.pnl, input.now),
     group: null,
+    restore: input.restore ?? null,
   }),
   on: {
     BOOK: { actions: ['recordBook', 'foldBookSignals', 'recordRiskOnBook', 'evaluate', 'raiseToxicity'] },
@@ -288,6 +293,8 @@ export const pairMachine = setup({
     starting: {
       on: {
         START: [
+          { guard: 'restoreShock', target: 'shock-cooldown', actions: ['recordNow', enqueueActions(restoreShock)] },
+          { guard: 'restorePause', target: 'paused', actions: ['recordNow', enqueueActions(restorePause)] },
           { guard: 'feedBlocked', target: 'paused', actions: ['recordNow', enqueueActions(pauseForFeed('starting'))] },
           { guard: 'venueBlocked', target: 'paused', actions: ['recordNow', enqueueActions(pauseForVenue('starting'))] },
           { guard: 'beyondHardLimit', target: 'liquidating', actions: ['recordNow', enqueueActions(startLiquidation('starting'))] },
@@ -343,6 +350,9 @@ export const pairMachine = setup({
         ],
       },
       on: {
+        // An operator pause replaces an auto-resumable reason, so it does not clear by itself.
+        // It also ends a risk or toxicity hold, whose deadline would otherwise resume the pair.
+        OPERATOR_PAUSE: { target: 'paused', actions: ['clearRiskHold', enqueueActions(pauseFor('paused', 'operator'))] },
         EVALUATE: [
           {
             guard: 'canAutoResume',
@@ -396,6 +406,8 @@ export const pairMachine = setup({
       entry: assign(noQuotesLive),
       after: {
         cooldownRemaining: [
+          // Only after a restart: the cooldown ended before any market data came in.
+          { guard: 'noMarketData', target: 'paused', actions: enqueueActions(pauseForStaleFeed('shock-cooldown')) },
           { guard: 'feedBlocked', target: 'paused', actions: enqueueActions(pauseForFeed('shock-cooldown')) },
           {
             guard: 'backInResumeBand',
@@ -454,6 +466,35 @@ export const pairMachine = setup({
 function quoteSignalInputs(ctx: PairContext): { signals?: ReturnType<typeof quoteSignalsAt> } {
   const signals = quoteSignalsAt(ctx.quoteSignals, ctx.now, ctx.params);
   return signals ? { signals } : {};
+}
+
+/** Restart recovery: resume the recorded cooldown with its recorded deadline (XState does not persist `after` timers). */
+function restoreShock({ context, enqueue }: EnqueueArgs) {
+  const r = context.restore;
+  if (r?.state !== 'shock-cooldown') return;
+  enqueue.emit(
+    domain({
+      type: 'StateRestored',
+      data: {
+        from: 'starting',
+        to: 'shock-cooldown',
+        reason: 'restart',
+        detail: 'cooldown resumed from the recorded deadline',
+        cooldownUntil: r.cooldownUntil,
+        referencePrice: dec(r.referencePrice),
+        rearms: r.rearms,
+      },
+    }),
+  );
+  enqueue.assign({ restore: null, shock: { referencePrice: r.referencePrice, cooldownUntil: r.cooldownUntil, rearms: r.rearms } });
+}
+
+/** Restart recovery: a pause that needs an operator (or a failed reconciliation) holds across the restart. */
+function restorePause({ context, enqueue }: EnqueueArgs) {
+  const r = context.restore;
+  if (r?.state !== 'paused') return;
+  enqueue.emit(domain({ type: 'StateRestored', data: { from: 'starting', to: 'paused', reason: 'restart', detail: r.detail, pauseReason: r.reason } }));
+  enqueue.assign({ restore: null, pause: { reason: r.reason, detail: r.detail } });
 }
 
 type EnqueueArgs = Parameters<Parameters<typeof enqueueActions<PairContext, PairMachineEvent, undefined, PairMachineEvent, never, never, never, never, DomainEmitted>>[0]>[0];

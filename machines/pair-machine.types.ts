@@ -28,7 +28,11 @@ export type PauseReason =
   /** A toxicity signal from the market's flow (trade imbalance, short-term volatility); resumes after toxicity.calmPeriodMs. */
   | 'toxic-flow'
   /** A toxicity signal from our own fills (one-sided, volume spike, markout); resumes after toxicity.calmPeriodMs. */
-  | 'adverse-selection';
+  | 'adverse-selection'
+  /** The supervisor gave up restarting a pair that kept crashing. */
+  | 'crash-loop'
+  /** On start the venue's balances or fills disagreed with the log. */
+  | 'reconciliation';
 
 /** Pause reasons that clear by themselves when the market data (and the venue) are healthy again. */
 export const AUTO_RESUMABLE: ReadonlySet<PauseReason> = new Set<PauseReason>(['feed-stale', 'feed-problem', 'venue-unavailable']);
@@ -43,7 +47,14 @@ export interface PairMachineInput {
   readonly now: number;
   /** Inventory, fees and mark from the runtime's projection: the running PnL of the loss and drawdown limits starts there. */
   readonly pnl?: PnlSeed;
+  /** Restart recovery: the state the log left the pair in (service/restored-state.ts); START goes there instead of quoting. */
+  readonly restore?: RestoredMachineState;
 }
+
+/** A state to resume on START, rebuilt from the stream (restart recovery). */
+export type RestoredMachineState =
+  | { readonly state: 'paused'; readonly reason: PauseReason; readonly detail: string }
+  | { readonly state: 'shock-cooldown'; readonly referencePrice: number; readonly cooldownUntil: number; readonly rearms: number };
 
 export interface PairContext {
   readonly pairId: string;
@@ -78,6 +89,8 @@ export interface PairContext {
   readonly risk: PairRiskState;
   /** Multi-venue: the pair group as last reported (GROUP_POSITION); null for a lone pair. Decisions record it and are cut to its room. */
   readonly group: GroupView | null;
+  /** Restart recovery (input.restore); consumed by START. */
+  readonly restore?: RestoredMachineState | null;
 }
 
 /** One of our own fills, as the machine sees it (signal maths in float64; the log keeps the decimals). */

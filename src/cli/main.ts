@@ -15,7 +15,7 @@ const program = new Command()
 
 program
   .command('run')
-  .description('run the service: paper trading on a recording replayed in wall-clock time (Ctrl-C to stop)')
+  .description('run the service: paper trading on a recording replayed in wall-clock time, supervised, with the operator API (SIGTERM / Ctrl-C to stop)')
   .option('--data <file-or-folder>', 'recorded market data (default: the bundled Binance BTCUSDT slice)')
   .option('--store <url>', 'event store URL (default: sqlite:./data/events.db)')
   .option('--config <file>', 'engine config (YAML or JSON): defaults and per-pair overrides')
@@ -27,6 +27,10 @@ program
   .option('--exchange <id>', 'with --venue ccxt: ccxt exchange id, e.g. binance or binanceusdm')
   .option('--sandbox', "with --venue ccxt: the exchange's testnet/sandbox")
   .option('--symbols <list>', 'with --venue ccxt: comma-separated symbols, e.g. BTC/USDT')
+  .option('--port <n>', 'operator API and dashboard port on --host (0 = any free port)', '8080')
+  .option('--host <address>', 'address the API listens on', '127.0.0.1')
+  .option('--no-http', 'no operator API (paper trading only)')
+  .option('--inspect [ws-url]', 'send every actor\'s inspection events to the Stately inspector (a loopback relay on :8090, or the given relay)')
   .option('--log-level <level>', 'pino log level')
   .action((o) => runCommand(o));
 

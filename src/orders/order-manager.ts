@@ -82,6 +82,19 @@ export interface OrderJournal {
   nextRevision(): number;
   /** Orders the log holds open, oldest first. */
   openOrders(): OpenOrders;
+  /** Restart recovery: is this fill already in the log? (absent: fills are not recovered) */
+  hasFill?(tradeId: string): boolean;
+  /** Venue time of the last fill in the log, null for none. */
+  lastFillTs?(): number | null;
+  /** Whether a client order id is one of this pair's (its prefix). */
+  ownsOrder?(clientOrderId: string): boolean;
+}
+
+/** What restart reconciliation found and did. */
+export interface ReconcileReport {
+  readonly fillsRecovered: number;
+  readonly unknownOrdersCancelled: number;
+  readonly staleOrdersClosed: number;
 }
 
 export interface OrderManagerOptions {
@@ -236,7 +249,9 @@ export class OrderManager {
    * not have are closed in the log; venue orders the log does not know are
    * cancelled; the rest are adopted (acknowledged if the log had no ack).
    */
-  async reconcileAtStart(): Promise<void> {
+  async reconcileAtStart(): Promise<ReconcileReport> {
+    // Fills first: an order filled while we were down is no longer open at the venue, and its fill must be counted, not its cancel.
+    const fillsRecovered = await this.recoverMissingFills();
     const atVenue = await this.venue.fetchOpenOrders(this.symbol);
     const venueById = new Map(atVenue.map((o) => [o.clientOrderId, o]));
     const open = this.journal.openOrders();
@@ -260,6 +275,30 @@ export class OrderManager {
         null,
       );
     }
+    return { fillsRecovered, unknownOrdersCancelled: unknown.length, staleOrdersClosed: stale.length };
+  }
+
+  /** Fills the venue reports since the last recorded one that the log lacks: ReconciliationCorrected, then the OrderFilled. */
+  private async recoverMissingFills(): Promise<number> {
+    const { hasFill, lastFillTs, ownsOrder } = this.journal;
+    if (!this.venue.fetchMyTrades || !hasFill || !lastFillTs) return 0;
+    const since = lastFillTs() ?? 0;
+    const trades = await this.venue.fetchMyTrades(this.symbol, since);
+    const missing = trades.filter((f) => !hasFill(f.tradeId) && (ownsOrder?.(f.clientOrderId) ?? true));
+    for (const f of missing) {
+      this.log.warn({ tradeId: f.tradeId, clientOrderId: f.clientOrderId, side: f.side, price: f.price, amount: f.amount }, 'reconciliation: fill missing from the log; appending it');
+      await this.journal.record(
+        [
+          { type: 'ReconciliationCorrected', data: { subject: `fill ${f.tradeId}`, venueSays: `${f.side} ${f.amount} at ${f.price} on ${f.clientOrderId}`, logSays: 'missing', action: 'fill appended' } },
+          {
+            type: 'OrderFilled',
+            data: { tradeId: f.tradeId, clientOrderId: f.clientOrderId, venueOrderId: f.venueOrderId, side: f.side, price: f.price, amount: f.amount, fee: f.fee, feeCurrency: f.feeCurrency, liquidity: f.liquidity, remaining: f.remaining, fillTs: f.ts },
+          },
+        ],
+        null,
+      );
+    }
+    return missing.length;
   }
 
   /** A recorded QuoteDecided: its ladder becomes what the orders follow. */

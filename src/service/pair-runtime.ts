@@ -1,13 +1,15 @@
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
 import type { Subscription } from 'rxjs';
 import type { DomainEvent, DomainEventOf, EventData } from '../../events/catalog.js';
-import { deriveEventId, envelope, type NewEvent } from '../../events/envelope.js';
+import { deriveEventId, envelope, type NewEvent, type RecordedEvent } from '../../events/envelope.js';
 import { pairMachine } from '../../machines/pair-machine.js';
-import type { PairMachineEvent } from '../../machines/pair-machine.types.js';
-import { applyPairEvent, emptyPairProjection, foldPair, summarisePair, type PairProjection, type PairSummary } from '../../projections/pair-projection.js';
+import type { PairContext, PairMachineEvent, RestoredMachineState } from '../../machines/pair-machine.types.js';
+import { applyPerformanceEvent, emptyPerformance, type PairPerformance } from '../../projections/performance.js';
+import { applyPairEvent, emptyPairProjection, summarisePair, type PairProjection, type PairSummary, type RecordedOrNew } from '../../projections/pair-projection.js';
 import type { Clock } from '../clock/clock.js';
 import { configErrorOf, toConfigIssues } from '../config/config-errors.js';
 import { StrategyParamsSchema, type StrategyParams } from '../config/strategy-params.js';
+import { D, toDecimalString } from '../core/decimal.js';
 import type { Logger } from '../log/logger.js';
 import type { MarketEvent } from '../market-data/market-event.js';
 import { OrderManager, type OrderManagerSignal } from '../orders/order-manager.js';
@@ -17,6 +19,15 @@ import { summarizeBook } from '../strategy/signals/book-depth.js';
 import { signalsWanted } from '../strategy/signals/quote-signals.js';
 import { clientOrderIdFor, clientOrderIdPrefix } from './client-order-id.js';
 import type { GroupView } from './multi-venue/pair-group.js';
+import { loggedMachineState, restoreFor, type LoggedMachineState } from './restored-state.js';
+
+/** How the supervisor answers a crash: how many so far, and when it restarts the pair (null: it gives up). */
+export interface CrashDecision {
+  readonly crashes: number;
+  readonly restartInMs: number | null;
+}
+
+export type OperatorAction = 'pause' | 'resume' | 'stop' | 'start';
 
 export type RunMode = 'backtest' | 'paper' | 'live';
 
@@ -31,10 +42,41 @@ export interface PairRuntimeOptions {
   readonly logger: Logger;
   readonly instanceId: string;
   readonly mode: RunMode;
+  /** Every event this runtime appended, in order, once it is durable (live surfaces, metrics, history). */
+  readonly onAppended?: (events: readonly RecordedEvent[]) => void;
+  /**
+   * The pair failed (its actor errored, an input threw). Called once its orders
+   * are cancelled; the answer is recorded in PairCrashed. Without it a crash
+   * halts the pair for good.
+   */
+  readonly onCrash?: (error: string) => CrashDecision;
+  /** After the crash is recorded and the runtime detached: the supervisor may start a new one. */
+  readonly onCrashed?: (decision: CrashDecision) => void;
+  /** Start in this state whatever the log says (the supervisor's crash-loop pause). */
+  readonly restoreOverride?: RestoredMachineState;
+  /**
+   * Compare the venue's base balance with the log on start (a mismatch pauses
+   * the pair). Off by default: a paper venue's account dies with the process;
+   * a live wiring turns it on (the venue must answer fetchBalances).
+   */
+  readonly checkBalances?: boolean;
+  /** A pair an operator stopped stays stopped across a service restart (the supervisor's first start); an operator start clears it. */
+  readonly honourOperatorStop?: boolean;
+  /** Latency observations (metrics, bench), in ms of process time: not part of any decision. */
+  readonly latency?: LatencyObserver;
+  /** XState inspection (mm run --inspect): every event and snapshot of the pair actor. */
+  readonly inspect?: Observer<InspectionEvent>;
+}
+
+export interface LatencyObserver {
+  /** A book reached the pair's inbox -> the quote it caused was recorded and handed to the order manager. */
+  tickToQuote?(ms: number): void;
+  /** One append to the event store. */
+  append?(ms: number): void;
 }
 
 type Input =
-  | { readonly kind: 'market'; readonly event: MarketEvent }
+  | { readonly kind: 'market'; readonly event: MarketEvent; readonly at: number }
   | { readonly kind: 'fill'; readonly fill: Fill }
   | { readonly kind: 'heartbeat' }
   | { readonly kind: 'timer' }
@@ -42,11 +84,15 @@ type Input =
   | { readonly kind: 'orders' }
   /** A signal from outside the pair's own feed (another venue's mid, venue fill rates), already validated. */
   | { readonly kind: 'signal'; readonly event: Extract<PairMachineEvent, { type: 'EXTERNAL_MID' | 'VENUE_FILL_RATES' }> }
-  | { readonly kind: 'stop'; readonly reason: string }
   /** An operator's parameter change, answered with the new version once recorded and applied. */
   | { readonly kind: 'params'; readonly change: ParamsChange }
   /** Multi-venue: the pair group's total changed (src/service/multi-venue). */
-  | { readonly kind: 'group'; readonly view: GroupView; readonly members: number };
+  | { readonly kind: 'group'; readonly view: GroupView; readonly members: number }
+  /** The actor failed outside an input (a timer): handled in turn, like everything else. */
+  | { readonly kind: 'crash' }
+  /** An operator command: recorded (OperatorCommand), then acted on, in turn with market data. */
+  | { readonly kind: 'operator'; readonly action: OperatorAction; readonly identity: string; readonly reason: string; readonly done: (err?: unknown) => void }
+  | { readonly kind: 'stop'; readonly reason: string };
 
 interface ParamsChange {
   readonly params: StrategyParams;
@@ -60,7 +106,7 @@ interface ParamsChange {
 const CANCEL_ALL_ON = new Set<DomainEvent['type']>(['Paused', 'ShockDetected', 'PairStopped', 'LiquidationStarted', 'LiquidationCompleted']);
 
 /** Inputs still handled once a stop has begun: fills must reach the log, venue answers must be recorded. */
-const HANDLED_WHILE_STOPPING = new Set<Input['kind']>(['fill', 'orders', 'stop']);
+const HANDLED_WHILE_STOPPING = new Set<Input['kind']>(['fill', 'orders', 'stop', 'crash']);
 
 /**
  * The imperative shell around one pair actor. Inputs (market data, fills,
@@ -87,6 +133,17 @@ export class PairRuntime {
   private stopping = false;
   private stopped = false;
   private ordersQueued = false;
+  private actorError: unknown = null;
+  private crashWhat = 'pair actor failed';
+  private lastFillTs: number | null = null;
+  /** Set when a QuoteDecided was recorded and handed on (tick-to-quote latency). */
+  private quoted = false;
+  private frozen = false;
+  private perf: PairPerformance = emptyPerformance();
+  private history: readonly RecordedEvent[] = [];
+  private crashed = false;
+  private started = false;
+  private logged: LoggedMachineState | null = null;
   private readonly orderPrefix: string;
   private readonly log: Logger;
   private readonly orders: OrderManager;
@@ -104,6 +161,9 @@ export class PairRuntime {
         record: (events, causationId) => this.commit(events, causationId),
         nextRevision: () => (this.revision ?? -1) + 1,
         openOrders: () => this.projection.openOrders,
+        hasFill: (tradeId) => this.projection.tradeIds.has(tradeId),
+        lastFillTs: () => this.lastFillTs,
+        ownsOrder: (clientOrderId) => clientOrderId.startsWith(this.orderPrefix),
       },
       clientOrderIdFor: (revision) => clientOrderIdFor(this.orderPrefix, revision),
       wake: () => this.wakeOrders(),
@@ -114,18 +174,34 @@ export class PairRuntime {
   async start(): Promise<void> {
     const { store, stream, market, params, clock, venue } = this.opts;
     const history = await store.readStream(stream);
-    this.projection = foldPair(history);
+    this.projection = emptyPairProjection();
+    for (const e of history) this.applyFolds(e);
+    // Kept only for a live surface to seed its charts from (takeHistoryAtStart); a backtest does not hold its log twice.
+    if (this.opts.onAppended) this.history = history;
     this.revision = history.length ? (history[history.length - 1]?.revision ?? null) : null;
+    this.logged = loggedMachineState(history);
+    for (const e of history) if (e.type === 'OrderFilled') this.lastFillTs = Math.max(this.lastFillTs ?? 0, e.data.fillTs);
+    if (this.opts.honourOperatorStop && this.logged.operatorStopped) {
+      this.stopped = true;
+      this.log.info({ revision: this.revision }, 'pair stopped by an operator before the restart: it stays stopped until started');
+      return;
+    }
+    let lastBalanceCheck: EventData<'VenueBalanceChecked'> | null = null;
+    for (const e of history) if (e.type === 'VenueBalanceChecked') lastBalanceCheck = e.data;
     const paramsVersion = this.projection.paramsVersion + 1;
 
     await this.commit(
       [{ type: 'PairStarted', data: { pairId: this.opts.pairId, instanceId: this.opts.instanceId, market, params, paramsVersion, mode: this.opts.mode } }],
       null,
     );
-    await this.orders.reconcileAtStart();
+    const reconciled = await this.orders.reconcileAtStart();
+    const balancePause = this.opts.checkBalances ? await this.checkBalance(lastBalanceCheck) : null;
+    if (reconciled.fillsRecovered || reconciled.unknownOrdersCancelled || reconciled.staleOrdersClosed || balancePause) this.log.warn({ ...reconciled, balancePaused: balancePause !== null }, 'reconciled with the venue');
+    const restore = this.opts.restoreOverride ?? balancePause ?? restoreFor(this.logged);
 
     const actor = createActor(pairMachine, {
       clock: clock as never,
+      ...(this.opts.inspect ? { inspect: this.opts.inspect, systemId: `pair-${this.opts.pairId}` } : {}),
       input: {
         pairId: this.opts.pairId,
         market,
@@ -133,6 +209,7 @@ export class PairRuntime {
         paramsVersion,
         position: this.projection.inventory.position,
         now: clock.now(),
+        ...(restore ? { restore } : {}),
         // The running PnL of the loss and drawdown limits starts from the log's.
         pnl: { inventory: this.projection.inventory, fees: this.projection.feesAndMark.fees, lastMid: this.projection.feesAndMark.lastMid },
       },
@@ -145,18 +222,104 @@ export class PairRuntime {
         this.enqueue({ kind: 'timer' });
       }
     });
-    actor.subscribe({ error: (err) => this.fail('pair actor failed', err) });
+    actor.subscribe({
+      error: (err) => {
+        // Inside an input the handler rethrows it (handleMachineEvent); from a timer it is queued.
+        this.actorError = err;
+        if (!this.inHandler) this.enqueue({ kind: 'crash' });
+      },
+    });
     this.actor = actor;
     actor.start();
 
     this.subscriptions.push(
-      venue.watchBook(market.symbol).subscribe({ next: (event) => this.enqueue({ kind: 'market', event }), error: (err) => this.feedError(err) }),
-      venue.watchTrades(market.symbol).subscribe({ next: (event) => this.enqueue({ kind: 'market', event }), error: (err) => this.feedError(err) }),
-      venue.watchFills(market.symbol).subscribe({ next: (fill) => this.enqueue({ kind: 'fill', fill }), error: (err) => this.fail('fill stream failed', err) }),
+      venue.watchBook(market.symbol).subscribe({ next: (event) => this.enqueue({ kind: 'market', event, at: this.opts.latency ? performance.now() : 0 }), error: (err) => this.feedError(err) }),
+      venue.watchTrades(market.symbol).subscribe({ next: (event) => this.enqueue({ kind: 'market', event, at: 0 }), error: (err) => this.feedError(err) }),
+      venue.watchFills(market.symbol).subscribe({ next: (fill) => this.enqueue({ kind: 'fill', fill }), error: (err) => this.crash('fill stream failed', err) }),
     );
     this.scheduleHeartbeat();
     await this.handleMachineEvent({ type: 'START', ts: clock.now() }, null);
-    this.log.info({ position: this.projection.inventory.position, revision: this.revision, paramsVersion }, 'pair started');
+    this.started = true;
+    this.log.info({ position: this.projection.inventory.position, revision: this.revision, paramsVersion, restored: restore?.state ?? null }, 'pair started');
+  }
+
+  /**
+   * The venue's base balance against the log: the last check's venue total
+   * moved by the fills recorded since. A difference is recorded and pauses the
+   * pair (an operator must look); the new figure becomes the next baseline.
+   */
+  private async checkBalance(last: EventData<'VenueBalanceChecked'> | null): Promise<RestoredMachineState | null> {
+    const asset = this.opts.market.base;
+    const balances = await this.opts.venue.fetchBalances();
+    const venueTotal = balances[asset]?.total ?? '0';
+    const position = this.projection.inventory.position;
+    const expectedTotal = last ? toDecimalString(D(last.venueTotal).plus(D(position).minus(last.position))) : null;
+    const agrees = expectedTotal === null || D(expectedTotal).eq(venueTotal);
+    await this.commit([{ type: 'VenueBalanceChecked', data: { asset, venueTotal, position, expectedTotal, agrees } }], null);
+    if (agrees) return null;
+    const detail = `venue holds ${venueTotal} ${asset}, the log implies ${expectedTotal}`;
+    await this.commit([{ type: 'ReconciliationCorrected', data: { subject: `balance ${asset}`, venueSays: venueTotal, logSays: expectedTotal ?? 'unknown', action: 'pair paused for an operator' } }], null);
+    return { state: 'paused', reason: 'reconciliation', detail };
+  }
+
+  /** What the log said about the machine when this runtime started (restart recovery). */
+  get loggedAtStart(): LoggedMachineState | null {
+    return this.logged;
+  }
+
+  /** Started, reconciled and handed its first START. */
+  get ready(): boolean {
+    return this.started && !this.crashed;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  get hasCrashed(): boolean {
+    return this.crashed;
+  }
+
+  /** The machine's state and context, for views (null before start). */
+  machine(): { readonly state: string; readonly context: PairContext } | null {
+    if (!this.actor) return null;
+    const snap = this.actor.getSnapshot();
+    return { state: String(snap.value), context: snap.context };
+  }
+
+  /**
+   * Records OperatorCommand {identity, command, reason} in turn with the other
+   * inputs, then for pause and resume sends OPERATOR_PAUSE / OPERATOR_RESUME
+   * (stop and start are the supervisor's to carry out).
+   */
+  operator(action: OperatorAction, identity: string, reason: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.stopped || this.stopping || this.halted) return reject(new Error(`pair ${this.opts.pairId} is not running (${this.halted ?? 'stopped'})`));
+      this.enqueue({ kind: 'operator', action, identity, reason, done: (err) => (err ? reject(err) : resolve()) });
+    });
+  }
+
+  /** Shutdown begins: from now on nothing but cancels reaches the venue (stop() follows). */
+  freezeOrders(): void {
+    this.frozen = true;
+    this.orders.beginStop();
+  }
+
+  /** The supervisor saw this pair fail outside its inputs (its start threw): the crash path, in turn. */
+  crash(what: string, err: unknown): void {
+    this.crashWhat = what;
+    this.actorError = err;
+    this.enqueue({ kind: 'crash' });
+  }
+
+  /**
+   * Drop the pair without a word, as SIGKILL would: nothing cancelled, nothing
+   * recorded. Only for tests of restart recovery, in process.
+   */
+  abandon(): void {
+    this.halted = 'abandoned';
+    this.orders.halt();
+    this.detach();
   }
 
   /**
@@ -226,7 +389,9 @@ export class PairRuntime {
       for (let input = this.inbox.shift(); input; input = this.inbox.shift()) {
         try {
           await this.handle(input);
+          if (input.kind === 'operator') input.done();
         } catch (err) {
+          if (input.kind === 'operator') input.done(err);
           await this.fail('input handling failed', err);
         }
       }
@@ -280,13 +445,19 @@ export class PairRuntime {
   private async handle(input: Input): Promise<void> {
     if (input.kind === 'stop') return this.handleStop(input.reason);
     if (input.kind === 'params') return this.handleParamsChange(input.change);
-    if (this.halted || this.stopped) return;
+    if (input.kind === 'crash') return this.fail(this.crashWhat, this.actorError);
+    if (this.halted || this.stopped) return refuse(input, this.opts.pairId);
     // Once a stop has begun the machine decides nothing more; fills and venue answers are still recorded.
-    if (this.stopping && !HANDLED_WHILE_STOPPING.has(input.kind)) return;
+    if (this.stopping && !HANDLED_WHILE_STOPPING.has(input.kind)) return refuse(input, this.opts.pairId);
     const ts = this.opts.clock.now();
     switch (input.kind) {
-      case 'market':
-        return this.handleMarket(input.event);
+      case 'market': {
+        if (!this.opts.latency?.tickToQuote || input.event.kind !== 'book') return this.handleMarket(input.event);
+        this.quoted = false;
+        await this.handleMarket(input.event);
+        if (this.quoted) this.opts.latency.tickToQuote(performance.now() - input.at);
+        return;
+      }
       case 'signal':
         return this.handleMachineEvent(input.event, null);
       case 'fill':
@@ -302,6 +473,12 @@ export class PairRuntime {
         this.ordersQueued = false;
         await this.orders.process();
         return this.applyOrderSignals();
+      case 'operator': {
+        const [recorded] = await this.commit([{ type: 'OperatorCommand', data: { identity: input.identity, command: input.action, reason: input.reason } }], null);
+        if (input.action !== 'pause' && input.action !== 'resume') return;
+        const event: PairMachineEvent = { type: input.action === 'pause' ? 'OPERATOR_PAUSE' : 'OPERATOR_RESUME', ts, identity: input.identity, reason: input.reason };
+        return this.handleMachineEvent(event, recorded?.id ?? null);
+      }
     }
   }
 
@@ -418,6 +595,7 @@ export class PairRuntime {
       // Fills that arrived while the cancels were out are recorded before the stop.
       for (const input of this.inbox.splice(0)) {
         if (input.kind === 'fill' && !this.halted) await this.handleFill(input.fill);
+        else refuse(input, this.opts.pairId);
       }
       if (!this.halted) {
         await this.handleMachineEvent({ type: 'STOP', ts: this.opts.clock.now(), reason, openOrders: this.projection.openOrders.size }, null);
@@ -433,7 +611,7 @@ export class PairRuntime {
 
   private detach(): void {
     this.stopped = true;
-    this.inbox.length = 0;
+    for (const input of this.inbox.splice(0)) refuse(input, this.opts.pairId);
     for (const s of this.subscriptions) s.unsubscribe();
     this.subscriptions = [];
     if (this.heartbeatTimer !== null) this.opts.clock.clearTimeout(this.heartbeatTimer);
@@ -449,6 +627,11 @@ export class PairRuntime {
     } finally {
       this.inHandler = false;
     }
+    if (this.actorError) {
+      // The machine threw: what it emitted before is not trusted, the crash path takes over.
+      this.emitted = [];
+      throw this.actorError;
+    }
     await this.flushEmitted(causationId);
   }
 
@@ -460,18 +643,19 @@ export class PairRuntime {
     const recorded = await this.commit(batch, causationId);
     for (const e of recorded) {
       if (CANCEL_ALL_ON.has(e.type)) await this.orders.cancelAll(e.type, e.id);
-      if (e.type === 'QuoteDecided' && !this.halted && !this.stopping) {
+      if (e.type === 'QuoteDecided' && !this.halted && !this.stopping && !this.frozen) {
         const d = (e as NewEvent & DomainEventOf<'QuoteDecided'>).data;
         await this.orders.onDecision({ decisionId: e.id, bids: d.output.bids, asks: d.output.asks, bestBid: d.inputs.bestBid, bestAsk: d.inputs.bestAsk, reduceOnly: d.inputs.reduceOnly });
+        this.quoted = true;
       }
     }
     await this.applyOrderSignals();
   }
 
   /** Append with the expected revision; on failure halt the pair and take its orders off the venue. */
-  private async commit(events: readonly DomainEvent[], causationId: string | null): Promise<NewEvent[]> {
+  private async commit(events: readonly DomainEvent[], causationId: string | null, evenIfHalted = false): Promise<NewEvent[]> {
     if (events.length === 0) return [];
-    if (this.halted) throw new Error(`pair ${this.opts.pairId} is halted (${this.halted}); refusing to append`);
+    if (this.halted && !evenIfHalted) throw new Error(`pair ${this.opts.pairId} is halted (${this.halted}); refusing to append`);
     const time = this.opts.clock.now();
     const first = (this.revision ?? -1) + 1;
     let correlationId = '';
@@ -481,15 +665,52 @@ export class PairRuntime {
       const configVersion = event.type === 'PairStarted' || event.type === 'ParametersChanged' ? event.data.paramsVersion : this.projection.paramsVersion;
       return envelope(event, { id, time, metadata: { correlationId, causationId, instanceId: this.opts.instanceId, configVersion } });
     });
+    let position = 0;
     try {
+      const t0 = this.opts.latency?.append ? performance.now() : 0;
       const result = await this.opts.store.append(this.opts.stream, newEvents, this.revision ?? 'no_stream');
+      if (this.opts.latency?.append) this.opts.latency.append(performance.now() - t0);
       this.revision = result.nextExpectedRevision;
+      position = result.position;
     } catch (err) {
-      await this.storeFailed(err, events);
+      if (!this.halted) await this.storeFailed(err, events);
       throw err;
     }
-    for (const e of newEvents) this.projection = applyPairEvent(this.projection, e);
+    for (const e of newEvents) this.applyFolds(e);
+    if (this.opts.onAppended) {
+      const n = newEvents.length;
+      // Positions of one batch are consecutive in the embedded stores; the last one is what the store returned.
+      this.opts.onAppended(newEvents.map((e, i) => ({ ...e, stream: this.opts.stream, revision: first + i, position: position - (n - 1 - i) })));
+    }
     return newEvents;
+  }
+
+  /** The runtime's read models of its own stream, folded event by event: the same folds a replay runs. */
+  private applyFolds(e: RecordedOrNew): void {
+    const repeatedFill = e.type === 'OrderFilled' && this.projection.tradeIds.has(e.data.tradeId);
+    this.perf = applyPerformanceEvent(this.perf, e, { market: this.projection.market ?? (e.type === 'PairStarted' ? e.data.market : null), repeatedFill });
+    this.projection = applyPairEvent(this.projection, e);
+    if (e.type === 'OrderFilled') this.lastFillTs = Math.max(this.lastFillTs ?? 0, e.data.fillTs);
+  }
+
+  /** Performance of the whole stream (projections/performance.ts), kept up to date. */
+  get performance(): PairPerformance {
+    return this.perf;
+  }
+
+  /** The stream as it was read at start (restart recovery, seeding views); released after the first call. */
+  takeHistoryAtStart(): readonly RecordedEvent[] {
+    const h = this.history;
+    this.history = [];
+    return h;
+  }
+
+  get stream(): string {
+    return this.opts.stream;
+  }
+
+  get pairId(): string {
+    return this.opts.pairId;
   }
 
   private async storeFailed(err: unknown, unrecorded: readonly DomainEvent[]): Promise<void> {
@@ -506,17 +727,31 @@ export class PairRuntime {
     await this.orders.emergencyCancelAll(this.halted);
   }
 
+  /**
+   * A crash: halt, take the orders off the venue, record PairCrashed with the
+   * supervisor's answer, detach, and let the supervisor restart a new runtime.
+   */
   private async fail(what: string, err: unknown): Promise<void> {
-    if (this.halted) return;
+    if (this.halted || this.crashed) return;
     this.halted = 'internal-error';
+    this.crashed = true;
     this.orders.halt();
+    const error = `${what}: ${err instanceof Error ? err.message : String(err)}`;
     this.log.error({ err }, `${what}; halting the pair and cancelling its orders`);
     await this.orders.emergencyCancelAll(what);
+    const decision: CrashDecision = this.stopping ? { crashes: 1, restartInMs: null } : (this.opts.onCrash?.(error) ?? { crashes: 1, restartInMs: null });
+    try {
+      await this.commit([{ type: 'PairCrashed', data: { error: error.slice(0, 2000), crashes: decision.crashes, restartInMs: decision.restartInMs } }], null, true);
+    } catch (appendErr) {
+      this.log.error({ err: appendErr }, 'could not record the crash');
+    }
+    this.detach();
+    this.opts.onCrashed?.(decision);
   }
 
   private feedError(err: unknown): void {
     this.log.error({ err }, 'market data stream failed');
-    this.enqueue({ kind: 'market', event: { kind: 'feed-problem', venue: this.opts.venue.id, symbol: this.opts.market.symbol, ts: this.opts.clock.now(), problem: 'malformed', detail: String(err) } });
+    this.enqueue({ kind: 'market', at: 0, event: { kind: 'feed-problem', venue: this.opts.venue.id, symbol: this.opts.market.symbol, ts: this.opts.clock.now(), problem: 'malformed', detail: String(err) } });
   }
 
   private scheduleHeartbeat(): void {
@@ -528,4 +763,10 @@ export class PairRuntime {
     };
     this.heartbeatTimer = this.opts.clock.setTimeout(tick, every());
   }
+}
+
+/** An operator command or parameter change still queued when the pair stops or crashes: its caller gets an error, not silence. */
+function refuse(input: Input, pairId: string): void {
+  if (input.kind === 'operator') input.done(new Error(`pair ${pairId} stopped before the command was handled`));
+  if (input.kind === 'params') input.change.failed(new Error(`pair ${pairId} stopped before the parameter change was handled`));
 }

@@ -4,8 +4,9 @@ import type { Logger } from '../log/logger.js';
 import { recordedMarketEvents } from '../market-data/binance-recording.js';
 import type { EventStore } from '../store/event-store.js';
 import { VENUE_BOOK_DEPTH, type SimulatedVenueSettings } from '../venues/simulated-venue.js';
-import { TradingSession } from './trading-session.js';
+import type { TradingSession } from './trading-session.js';
 import type { PairSummary } from '../../projections/pair-projection.js';
+import { startService } from './start-service.js';
 
 export interface PaperRunOptions {
   readonly dataPath: string;
@@ -42,26 +43,23 @@ function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Paper trading: the recording is replayed paced to the wall clock (shifted so
- * it starts now), into the same session and pair actors as a backtest. Event
- * times are wall-clock times. When the recording runs out the feed goes quiet,
- * the pairs pause as stale, and the service waits for the stop signal.
+ * Feeds the recording into the session paced to the clock (shifted so it
+ * starts now, `speed` times faster), until it runs out or `signal` aborts.
+ * Event times are the clock's. Resolves true when the recording ran out.
  */
-export async function runPaper(opts: PaperRunOptions): Promise<PaperRunResult> {
+export async function feedRecording(
+  session: TradingSession,
+  opts: { readonly dataPath: string; readonly clock: Clock; readonly speed: number; readonly signal: AbortSignal; readonly onFirstEvent?: () => void },
+): Promise<boolean> {
   const { clock, signal } = opts;
-  const session = new TradingSession({ store: opts.store, config: opts.config, clock, logger: opts.logger, instanceId: opts.instanceId, mode: 'paper', ...(opts.venue ? { venue: opts.venue } : {}) });
   const startWall = clock.now();
   let firstTs: number | undefined;
-  let exhausted = false;
   // The venue's queue model needs the book down to our price levels; the pairs read the top only.
   const iterator = recordedMarketEvents(opts.dataPath, { depth: VENUE_BOOK_DEPTH })[Symbol.asyncIterator]();
   try {
     while (!signal.aborted) {
       const next = await iterator.next();
-      if (next.done) {
-        exhausted = true;
-        break;
-      }
+      if (next.done) return true;
       const event = next.value;
       firstTs ??= event.ts;
       const due = Math.floor(startWall + (event.ts - firstTs) / opts.speed);
@@ -69,14 +67,21 @@ export async function runPaper(opts: PaperRunOptions): Promise<PaperRunResult> {
       if (wait > 0) await sleep(clock, wait, signal);
       if (signal.aborted) break;
       await session.feed({ ...event, ts: Math.max(due, 0) });
+      if (session.marketEvents === 1) opts.onFirstEvent?.();
     }
+    return false;
   } finally {
     await iterator.return?.();
   }
-  if (exhausted && !signal.aborted) {
-    opts.logger.warn({ events: session.marketEvents }, 'recording exhausted: the feed is now quiet and pairs will pause as stale; waiting for stop');
-    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
-  }
-  await session.stop('service shutdown');
-  return { events: session.marketEvents, recordingExhausted: exhausted, pairs: session.summaries() };
+}
+
+/**
+ * Paper trading until `signal` aborts: the service (start-service.ts) on the
+ * recording. When the recording runs out the feed goes quiet, the pairs pause
+ * as stale, and it waits for the stop signal; then every pair stops.
+ */
+export async function runPaper(opts: PaperRunOptions): Promise<PaperRunResult> {
+  const service = await startService({ ...opts, mode: 'paper' });
+  await new Promise<void>((resolve) => (opts.signal.aborted ? resolve() : opts.signal.addEventListener('abort', () => resolve(), { once: true })));
+  return service.stop('service shutdown');
 }

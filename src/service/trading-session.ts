@@ -6,7 +6,11 @@ import type { Logger } from '../log/logger.js';
 import type { MarketEvent } from '../market-data/market-event.js';
 import type { EventStore } from '../store/event-store.js';
 import { SimulatedVenue, type SimulatedVenueSettings } from '../venues/simulated-venue.js';
-import { PairRuntime, type RunMode } from './pair-runtime.js';
+import type { InspectionEvent, Observer } from 'xstate';
+import type { RecordedEvent } from '../../events/envelope.js';
+import type { RestartPolicy } from '../../machines/supervisor-machine.js';
+import type { PairRuntime, RunMode } from './pair-runtime.js';
+import { Supervisor, type ServiceObserver } from './supervisor.js';
 import { GroupCoordinator, resolveMirroredPair } from './multi-venue/group-coordinator.js';
 
 export interface TradingSessionOptions {
@@ -24,6 +28,14 @@ export interface TradingSessionOptions {
    * trading on the wall clock) time moves by itself.
    */
   readonly advanceClock?: (time: number) => void;
+  /** Restart policy of crashed pairs (machines/supervisor-machine.ts). */
+  readonly restartPolicy?: Partial<RestartPolicy>;
+  readonly onAppended?: (pairId: string, events: readonly RecordedEvent[]) => void;
+  readonly onPairChanged?: (pairId: string) => void;
+  readonly observer?: ServiceObserver;
+  /** Venue order/trade id prefix of the simulated venues (see SimulatedVenueOptions.idPrefix). */
+  readonly venueIdPrefix?: string;
+  readonly inspect?: Observer<InspectionEvent>;
   /**
    * Multi-venue on one recording: every market event is delivered to each of
    * these simulated venue ids (e.g. `['binance', 'binance2']`), each with its
@@ -47,18 +59,37 @@ export interface TradingSessionOptions {
  */
 export class TradingSession {
   private readonly venues = new Map<string, SimulatedVenue>();
-  private readonly pairs = new Map<string, PairRuntime>();
+  /** venue:symbol -> pair id; the runtimes are the supervisor's (a crashed pair gets a new one). */
+  private readonly pairs = new Map<string, string>();
   private readonly ignored = new Set<string>();
   private stopping = false;
+  readonly supervisor: Supervisor;
   /** Pair groups (multi-venue): one total position limit across venues. */
   private readonly groups: GroupCoordinator;
   marketEvents = 0;
 
   constructor(private readonly opts: TradingSessionOptions) {
     this.groups = new GroupCoordinator(opts.config, opts.logger);
+    this.supervisor = new Supervisor({
+      store: opts.store,
+      clock: opts.clock,
+      logger: opts.logger,
+      instanceId: opts.instanceId,
+      mode: opts.mode,
+      ...(opts.restartPolicy ? { policy: opts.restartPolicy } : {}),
+      ...(opts.onAppended ? { onAppended: opts.onAppended } : {}),
+      ...(opts.onPairChanged ? { onPairChanged: opts.onPairChanged } : {}),
+      ...(opts.observer ? { observer: opts.observer } : {}),
+      ...(opts.inspect ? { inspect: opts.inspect } : {}),
+    });
   }
 
-  /** Deliver one market event (to each venue id it maps to) and wait until every pair has handled its consequences. */
+  /** Start the configured pairs now (the service), instead of on their first market event. */
+  async startConfiguredPairs(): Promise<void> {
+    for (const p of this.opts.config.pairs) if (!this.pairs.has(`${p.venue}:${p.symbol}`)) await this.startPair(p.venue, p.venue, p.symbol);
+  }
+
+  /** Deliver one market event and wait until every pair has handled its consequences. */
   async feed(event: MarketEvent): Promise<void> {
     if (this.stopping) return;
     const ids = this.opts.venueIds;
@@ -85,10 +116,10 @@ export class TradingSession {
 
   /** Resolves once every pair has handled what it was given, or is waiting for a reply from its venue. */
   async drain(): Promise<void> {
-    for (const [key, pair] of this.pairs) await this.settled(key, pair.drain());
+    for (const [key, pairId] of this.pairs) await this.settled(key, this.supervisor.drain(pairId));
     // A group's total moved: its members learn it before anything else happens (they requote on their next book).
     if (this.groups.active && this.groups.publish() > 0) {
-      for (const [key, pair] of this.pairs) await this.settled(key, pair.drain());
+      for (const [key, pairId] of this.pairs) await this.settled(key, this.supervisor.drain(pairId));
     }
   }
 
@@ -112,8 +143,10 @@ export class TradingSession {
   /** Stop every pair: cancel its orders, record the stop. Nothing is sent afterwards. */
   async stop(reason: string): Promise<void> {
     this.stopping = true;
+    // Before waiting for anything: no order leaves from here on.
+    this.supervisor.freezeOrders();
     await this.drain();
-    for (const pair of this.pairs.values()) await this.untilDone(pair.stop(reason));
+    await this.untilDone(this.supervisor.stopAll(reason));
     for (const venue of this.venues.values()) venue.close();
   }
 
@@ -172,11 +205,17 @@ export class TradingSession {
 
   /** Per-pair summaries, keyed exactly as a replay of the log keys them. */
   summaries(): Record<string, PairSummary> {
-    return summariseLog(new Map([...this.pairs].map(([key, pair]) => [key, pair.state])));
+    return summariseLog(new Map([...this.runtimes()].map(([key, pair]) => [key, pair.state])));
   }
 
+  /** Current runtime of each pair, keyed venue:symbol. */
   runtimes(): ReadonlyMap<string, PairRuntime> {
-    return this.pairs;
+    const out = new Map<string, PairRuntime>();
+    for (const [key, pairId] of this.pairs) {
+      const slot = this.supervisor.get(pairId);
+      if (slot) out.set(key, slot.runtime);
+    }
+    return out;
   }
 
   private wants(venue: string, symbol: string): boolean {
@@ -194,29 +233,30 @@ export class TradingSession {
     const resolved = resolveMirroredPair(this.opts.config, venueId, sourceVenue, symbol);
     let venue = this.venues.get(venueId);
     if (!venue) {
-      venue = new SimulatedVenue({ ...this.opts.venue, id: venueId, markets: [resolved.market], clock: this.opts.clock });
+      venue = new SimulatedVenue({ ...this.opts.venue, id: venueId, markets: [resolved.market], clock: this.opts.clock, ...(this.opts.venueIdPrefix ? { idPrefix: this.opts.venueIdPrefix } : {}) });
       this.venues.set(venueId, venue);
     } else {
       venue.addMarket(resolved.market);
     }
-    const runtime = new PairRuntime({
-      ...resolved,
-      store: this.opts.store,
-      venue,
-      clock: this.opts.clock,
-      logger: this.opts.logger,
-      instanceId: this.opts.instanceId,
-      mode: this.opts.mode,
-    });
     const key = `${venueId}:${symbol}`;
-    this.pairs.set(key, runtime);
-    await this.settled(key, runtime.start());
+    this.pairs.set(key, resolved.pairId);
+    await this.settled(key, this.supervisor.add(resolved, venue).then(() => undefined));
     // A group member learns the group's total before its first book, so no decision of it is made without the limit.
     const group = this.groups.groupOf(venueId, symbol);
     if (group !== undefined) {
-      this.groups.join(group, key, runtime);
+      const { supervisor } = this;
+      const pairId = resolved.pairId;
+      // Through the supervisor: after a crash the pair runs in a new runtime.
+      this.groups.join(group, key, {
+        get state() {
+          const slot = supervisor.get(pairId);
+          if (!slot) throw new Error(`group member ${pairId} has no runtime`);
+          return slot.runtime.state;
+        },
+        groupChanged: (view, members) => supervisor.get(pairId)?.runtime.groupChanged(view, members),
+      });
       this.groups.publish();
-      await this.settled(key, runtime.drain());
+      await this.settled(key, this.supervisor.drain(pairId));
     }
   }
 }

@@ -119,7 +119,11 @@ const ZERO = D(0);
 
 export const remainingOf = (o: PaperOrder): Decimal => o.amount.minus(o.filled);
 
+/** How many of its latest fills a paper venue can report (fetchMyTrades). */
+const FILL_HISTORY = 10_000;
+
 export class PaperLedger<S> {
+  private readonly history: Fill[] = [];
   private readonly venueId: string;
   private readonly clock: Clock;
   private readonly idPrefix: string;
@@ -373,7 +377,16 @@ export class PaperLedger<S> {
 
   /** Emits booked fills on their markets' fill streams; call it only after all state changes. */
   emitFills(fills: readonly Fill[]): void {
-    for (const fill of fills) this.listings.get(fill.symbol)?.fillSubject.next(fill);
+    for (const fill of fills) {
+      this.history.push(fill);
+      if (this.history.length > FILL_HISTORY) this.history.splice(0, this.history.length - FILL_HISTORY);
+      this.listings.get(fill.symbol)?.fillSubject.next(fill);
+    }
+  }
+
+  /** Fills booked on `symbol` at or after `since`, oldest first (the last FILL_HISTORY fills of the venue). */
+  async fetchMyTrades(symbol: string, since = 0): Promise<readonly Fill[]> {
+    return this.history.filter((f) => f.symbol === symbol && f.ts >= since);
   }
 }
 

@@ -160,6 +160,12 @@ export interface SimulatedVenueOptions extends SimulatedVenueSettings {
   readonly clock: Clock;
   /** Starting balances per currency, decimal strings. Missing currencies start at 0. */
   readonly balances?: Readonly<Record<string, string>>;
+  /**
+   * Prefix of venue order and trade ids (default `sim`). A paper service sets
+   * one per process: a fresh venue after a restart must not reuse the trade ids
+   * already in the log, or its fills would be taken for repeats.
+   */
+  readonly idPrefix?: string;
 }
 
 /** The matching state of one market. */
@@ -205,7 +211,7 @@ export class SimulatedVenue implements Venue {
     this.ledger = new PaperLedger<MatchState>({
       venueId: options.id,
       clock: options.clock,
-      idPrefix: 'sim',
+      idPrefix: options.idPrefix ?? 'sim',
       markets: options.markets,
       balances: options.balances,
       matching: {
@@ -274,6 +280,10 @@ export class SimulatedVenue implements Venue {
 
   fetchOpenOrders(symbol: string): Promise<readonly OpenOrder[]> {
     return this.ledger.fetchOpenOrders(symbol);
+  }
+
+  fetchMyTrades(symbol: string, since?: number): Promise<readonly Fill[]> {
+    return this.ledger.fetchMyTrades(symbol, since);
   }
 
   fetchBalances(): Promise<Readonly<Record<string, Balance>>> {

@@ -167,4 +167,10 @@ export interface Venue {
   fetchBalances(): Promise<Readonly<Record<string, Balance>>>;
   /** Ends the venue's feeds and background work (websockets, timers); its streams complete. Called once, on stop, after every pair has stopped. */
   close(): void | Promise<void>;
+  /**
+   * Our fills on `symbol` executed at or after `since` (epoch ms), oldest
+   * first: restart recovery appends the ones the log lacks. Optional: a venue
+   * without it cannot recover fills missed while the process was down.
+   */
+  fetchMyTrades?(symbol: string, since?: number): Promise<readonly Fill[]>;
 }

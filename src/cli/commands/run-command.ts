@@ -3,9 +3,14 @@ import { hostname } from 'node:os';
 import { WallClock } from '../../clock/clock.js';
 import { loadEngineConfig } from '../../config/engine-config.js';
 import { createLogger } from '../../log/logger.js';
-import { runPaper } from '../../service/paper-runner.js';
+import { ApiTokens, parseApiTokens } from '../../service/http/api-tokens.js';
+import { startHttpServer, type RunningHttpServer } from '../../service/http/http-server.js';
+import { createServiceMetrics } from '../../service/http/metrics.js';
+import { createInspector, type ServiceInspector } from '../../service/http/inspector.js';
+import { registerDashboard } from '../../service/dashboard/dashboard-plugin.js';
+import { startService } from '../../service/start-service.js';
 import { openEventStore } from '../../store/store-url.js';
-import { parsePositiveNumber } from '../errors.js';
+import { parsePositiveNumber, UsageError } from '../errors.js';
 import { describeVenueSettings, parseVenueSettings } from './backtest-command.js';
 import { BUNDLED_RECORDING, DEFAULT_SERVICE_STORE } from '../project-paths.js';
 import { printPairTable } from '../print-summary.js';
@@ -22,25 +27,53 @@ export interface RunCommandOptions extends VenueOptions {
   readonly fillModel?: string;
   /** `<order-ms>[,<feed-ms>]`, default `0,0`. */
   readonly latency?: string;
+  /** HTTP API port (default 8080; 0 = any free port). */
+  readonly port?: string;
+  readonly host?: string;
+  /** commander's --no-http. */
+  readonly http?: boolean;
+  /** --inspect [ws-url]: true starts a loopback relay; a URL sends to a running one. */
+  readonly inspect?: boolean | string;
 }
 
-/** The service: paper trading on a replayed recording, in wall-clock time, until Ctrl-C or --duration. */
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return 8080;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be an integer in 0..65535, got "${value}"`);
+  return n;
+}
+
+/**
+ * The service: paper trading on a replayed recording in wall-clock time, every
+ * pair supervised, the operator API on --port, until SIGTERM/SIGINT or
+ * --duration. Then: no order is sent any more, every pair cancels its orders
+ * and waits for the venue to confirm (orders.stopTimeoutMs), PairStopped is
+ * recorded, the store is closed, and the process exits 0.
+ */
 export async function runCommand(opts: RunCommandOptions): Promise<void> {
   const durationS = opts.duration === undefined ? undefined : parsePositiveNumber(opts.duration, '--duration');
   const speed = opts.speed === undefined ? 1 : parsePositiveNumber(opts.speed, '--speed');
+  const port = parsePort(opts.port);
   const venue = parseVenueSettings(opts);
   const logger = createLogger({ level: opts.logLevel });
   const config = await loadEngineConfig(opts.config);
+  const tokens = new ApiTokens(parseApiTokens(process.env.MM_API_TOKENS));
   const storeUrl = opts.store ?? DEFAULT_SERVICE_STORE;
   const store = await openEventStore(storeUrl);
   const dataPath = opts.data ?? BUNDLED_RECORDING;
   const instanceId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
 
-  const controller = new AbortController();
+  // Signals are caught from the start: a SIGTERM during recovery still ends in an orderly stop.
+  let stopReason: string | null = null;
+  const stopBegins = new AbortController();
+  let wake: () => void = () => undefined;
+  const stopRequested = new Promise<void>((resolve) => (wake = resolve));
   const stopOn = (reason: string) => () => {
-    if (controller.signal.aborted) return;
-    logger.info({ reason }, 'stopping: cancelling orders and recording the stop');
-    controller.abort(reason);
+    if (stopReason !== null) return;
+    stopReason = reason;
+    logger.info({ reason, at: new Date().toISOString() }, 'stopping: no new orders; cancelling every order and recording the stop');
+    stopBegins.abort(reason);
+    wake();
   };
   const onSigint = stopOn('SIGINT');
   const onSigterm = stopOn('SIGTERM');
@@ -49,20 +82,36 @@ export async function runCommand(opts: RunCommandOptions): Promise<void> {
   const durationTimer = durationS === undefined ? undefined : setTimeout(stopOn(`--duration ${durationS}s elapsed`), durationS * 1000);
 
   logger.info({ mode: opts.venue === 'ccxt' ? 'live' : 'paper', data: dataPath, store: storeUrl, instanceId, durationS, speed, venue: describeVenueSettings(venue) }, 'market maker starting');
+  let service: Awaited<ReturnType<typeof startService>> | null = null;
+  let http: RunningHttpServer | null = null;
+  let inspector: ServiceInspector | null = null;
   try {
     // --venue ccxt: live trading on a real exchange instead of paper trading on a recording.
-    const live = await startVenue(opts, { store, config, logger, clock: new WallClock(), instanceId, signal: controller.signal });
+    const live = await startVenue(opts, { store, config, logger, clock: new WallClock(), instanceId, signal: stopBegins.signal });
     if (live) {
       printPairTable(live.pairs);
       return;
     }
-    const result = await runPaper({ dataPath, store, config, logger, clock: new WallClock(), instanceId, speed, signal: controller.signal, venue });
+    const metrics = createServiceMetrics();
+    if (opts.inspect) inspector = await createInspector({ logger, ...(typeof opts.inspect === 'string' ? { url: opts.inspect } : {}) });
+    service = await startService({ config, store, dataPath, clock: new WallClock(), logger, instanceId, speed, venue, observer: metrics, stopSignal: stopBegins.signal, ...(inspector ? { inspect: inspector.inspect } : {}) });
+    const control = service.control;
+    if (opts.http !== false) {
+      http = await startHttpServer({ control, tokens, logger, metrics, port, ...(opts.host ? { host: opts.host } : {}), registerExtras: (app) => registerDashboard(app, { control }) });
+    }
+    logger.info({ instanceId, api: http?.url ?? null, ready: service.control.health() }, 'service running');
+    await stopRequested;
+    const result = await service.stop(stopReason ?? 'service shutdown');
     process.stdout.write(`\nsession ${instanceId}: ${result.events} market events${result.recordingExhausted ? ' (recording exhausted)' : ''}\n`);
     printPairTable(result.pairs);
   } finally {
     if (durationTimer) clearTimeout(durationTimer);
+    await http?.close().catch((err: unknown) => logger.warn({ err }, 'closing the HTTP server failed'));
+    if (service) await service.stop(stopReason ?? 'service shutdown');
+    await inspector?.stop().catch((err: unknown) => logger.warn({ err }, 'closing the inspector failed'));
+    await store.close();
+    logger.info({ instanceId }, 'stopped: store closed');
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
-    await store.close();
   }
 }
