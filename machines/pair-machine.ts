@@ -494,7 +494,8 @@ function restorePause({ context, enqueue }: EnqueueArgs) {
   const r = context.restore;
   if (r?.state !== 'paused') return;
   enqueue.emit(domain({ type: 'StateRestored', data: { from: 'starting', to: 'paused', reason: 'restart', detail: r.detail, pauseReason: r.reason } }));
-  enqueue.assign({ restore: null, pause: { reason: r.reason, detail: r.detail } });
+  // A risk or toxicity hold comes back with its deadline, so the `after` of paused resumes it on time.
+  enqueue.assign({ restore: null, pause: { reason: r.reason, detail: r.detail }, ...(r.riskHold ? { risk: { ...context.risk, hold: r.riskHold } } : {}) });
 }
 
 type EnqueueArgs = Parameters<Parameters<typeof enqueueActions<PairContext, PairMachineEvent, undefined, PairMachineEvent, never, never, never, never, DomainEmitted>>[0]>[0];

@@ -6,7 +6,7 @@ import type { ShockWindow } from '../src/strategy/shock.js';
 import type { BookDepth } from '../src/strategy/signals/book-depth.js';
 import type { QuoteSignalState } from '../src/strategy/signals/quote-signals.js';
 import type { VolatilityState } from '../src/strategy/volatility.js';
-import type { PairRiskState } from '../src/risk/pair-risk.js';
+import type { PairRiskState, RiskHold } from '../src/risk/pair-risk.js';
 import type { PnlSeed } from '../src/risk/running-pnl.js';
 import type { MarketSpec } from '../src/venues/venue.js';
 import type { GroupView } from '../src/service/multi-venue/pair-group.js';
@@ -53,7 +53,8 @@ export interface PairMachineInput {
 
 /** A state to resume on START, rebuilt from the stream (restart recovery). */
 export type RestoredMachineState =
-  | { readonly state: 'paused'; readonly reason: PauseReason; readonly detail: string }
+  /** `riskHold`: a risk or toxicity pause with its recorded deadline, which resumes by itself at it. */
+  | { readonly state: 'paused'; readonly reason: PauseReason; readonly detail: string; readonly riskHold?: RiskHold | null }
   | { readonly state: 'shock-cooldown'; readonly referencePrice: number; readonly cooldownUntil: number; readonly rearms: number };
 
 export interface PairContext {

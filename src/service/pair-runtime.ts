@@ -20,6 +20,7 @@ import { signalsWanted } from '../strategy/signals/quote-signals.js';
 import { clientOrderIdFor, clientOrderIdPrefix } from './client-order-id.js';
 import type { GroupView } from './multi-venue/pair-group.js';
 import { loggedMachineState, restoreFor, type LoggedMachineState } from './restored-state.js';
+import { recordedRiskHold } from '../risk/recorded-hold.js';
 
 /** How the supervisor answers a crash: how many so far, and when it restarts the pair (null: it gives up). */
 export interface CrashDecision {
@@ -197,7 +198,9 @@ export class PairRuntime {
     const reconciled = await this.orders.reconcileAtStart();
     const balancePause = this.opts.checkBalances ? await this.checkBalance(lastBalanceCheck) : null;
     if (reconciled.fillsRecovered || reconciled.unknownOrdersCancelled || reconciled.staleOrdersClosed || balancePause) this.log.warn({ ...reconciled, balancePaused: balancePause !== null }, 'reconciled with the venue');
-    const restore = this.opts.restoreOverride ?? balancePause ?? restoreFor(this.logged);
+    const logged = restoreFor(this.logged);
+    const restored = logged?.state === 'paused' ? { ...logged, riskHold: recordedRiskHold(history) } : logged;
+    const restore = this.opts.restoreOverride ?? balancePause ?? restored;
 
     const actor = createActor(pairMachine, {
       clock: clock as never,
