@@ -25,11 +25,11 @@ const book = (ts: number, bid: number): BookEvent => ({
 });
 const trade = (ts: number, price: number, size: number, aggressor: 'buy' | 'sell'): TradeEvent => ({ kind: 'trade', venue: 'binance', symbol: 'BTCUSDT', ts, tradeId: `x${ts}`, price, size, aggressor });
 
-function world(opts: { checkBalances?: boolean } = {}) {
+function world(opts: { checkBalances?: boolean; params?: unknown } = {}) {
   const clock = new VirtualClock(T0);
   const store = new MemoryEventStore();
   const venue = new SimulatedVenue({ id: 'binance', markets: [BTCUSDT_SPOT], clock, fillModel: 'through', balances: { BTC: '1', USDT: '100000' } });
-  const params = StrategyParamsSchema.parse({});
+  const params = StrategyParamsSchema.parse(opts.params ?? {});
   let n = 0;
   const runtime = () =>
     new PairRuntime({
@@ -98,6 +98,35 @@ describe('restart recovery', () => {
     expect(Date.parse(cleared!.time)).toBe(cooldownUntil);
     expect(rt2.state.state).toBe('quoting');
     expect(rt2.machine()?.state).toBe('quoting');
+  });
+
+  it('a toxicity pause survives a kill with its recorded calm-period deadline, and resumes at it (not a fresh period)', async () => {
+    const calmPeriodMs = 10_000;
+    const w = world({ params: { toxicity: { calmPeriodMs, tradeImbalance: { enabled: true, windowMs: 1_000, threshold: 0.7, minTrades: 5 } } } });
+    const rt1 = await w.start();
+    for (let i = 1; i <= 3; i++) await w.feed(book(T0 + i * 200, 60_000));
+    expect(rt1.machine()?.state).toBe('quoting');
+    for (let i = 0; i < 6; i++) await w.feed(trade(T0 + 700 + i * 10, 60_000.1, 0.5, 'buy'));
+    await w.feed(book(T0 + 800, 60_000));
+    const paused = (await w.store.readStream(STREAM)).find((e) => e.type === 'Paused');
+    expect(paused?.type === 'Paused' && paused.data.reason).toBe('toxic-flow');
+    const resumeAt = paused?.type === 'Paused' ? Number(paused.data.numbers['resumeAt']) : NaN;
+    expect(resumeAt).toBeGreaterThan(T0 + 800);
+
+    rt1.abandon();
+    await w.at(T0 + 3_000);
+    const rt2 = await w.start();
+    expect(rt2.machine()?.state).toBe('paused');
+    expect(rt2.machine()?.context.risk.hold?.until).toBe(resumeAt);
+    // Calm books before the deadline do not resume it early...
+    for (let t = T0 + 3_500; t < resumeAt; t += 1_000) await w.feed(book(t, 60_000));
+    expect(rt2.machine()?.state).toBe('paused');
+    // ...and at the recorded deadline it resumes by itself.
+    await w.at(resumeAt);
+    await w.feed(book(resumeAt + 1, 60_000));
+    expect(rt2.machine()?.state).toBe('quoting');
+    const resumed = (await w.store.readStream(STREAM)).filter((e) => e.type === 'Resumed');
+    expect(resumed.length).toBe(1);
   });
 
   it('an operator pause survives the restart (no auto-resume); quoting resumes only when an operator says so', async () => {
