@@ -262,13 +262,10 @@ describe(`HTTP API ${FIXTURE_AGAINST}`, () => {
     });
 
     /*
-     * On this branch the runtime records ParametersChanged but does not yet hand
-     * the parameters to the pair machine (pair-runtime.ts: "lead: replace with
-     * config branch"). This test documents that gap: it is expected to fail
-     * here, and once the config branch is merged it will pass and this
-     * `.failing` must become a plain `it`.
+     * PATCH records ParametersChanged and hands the parameters to the pair
+     * machine, so every later decision names the new version.
      */
-    it.failing('after PATCH params, later quote decisions carry the new paramsVersion (pending the config branch)', async () => {
+    it('after PATCH params, later quote decisions carry the new paramsVersion', async () => {
       const end = await streamEnd();
       const res = await patch(ADMIN, { params: { baseSpreadBps: 7 }, reason: 'in force?' });
       expect(res.statusCode).toBe(200);
