@@ -7,6 +7,7 @@ import { UsageError } from '../cli/errors.js';
 import type { EngineConfig } from '../config/engine-config.js';
 import { runLive } from '../service/live-runner.js';
 import type { EventStore } from '../store/event-store.js';
+import type { Venue } from './venue.js';
 
 /**
  * Which venue `mm run` trades on, from its options (`--venue`, `--exchange`,
@@ -119,12 +120,15 @@ export interface LiveStart {
 }
 
 /**
- * `mm run`'s one call into the venue layer: for `--venue ccxt` it runs the
- * pairs live on the exchange until the signal and returns their summaries;
- * for `paper` (the default) it returns null and the caller paper-trades.
- * A bad spec is a usage error naming the flag.
+ * `mm run`'s one call into the venue layer: for `--venue ccxt` it builds the
+ * exchange's venue (keys from the environment) and returns it with the
+ * symbols to trade; for `paper` (the default) it returns null and the caller
+ * paper-trades. A bad spec is a usage error naming the flag. Nothing is sent.
  */
-export async function startVenue(opts: VenueOptions, start: LiveStart): Promise<{ readonly pairs: Record<string, PairSummary> } | null> {
+export async function openLiveVenue(
+  opts: VenueOptions,
+  start: Pick<LiveStart, 'clock' | 'logger' | 'instanceId' | 'exchange' | 'env'>,
+): Promise<{ readonly venue: Venue; readonly symbols: readonly string[] } | null> {
   let spec: VenueSpec;
   try {
     spec = parseVenueSpec(opts);
@@ -148,5 +152,12 @@ export async function startVenue(opts: VenueOptions, start: LiveStart): Promise<
     start.logger.warn({ endpoints }, `${ENDPOINTS_ENV}: the exchange is reached through these endpoints, not its own`);
   }
   start.logger.info({ mode: 'live', venue: venue.id, symbols: spec.symbols, sandbox: spec.sandbox, instanceId: start.instanceId }, 'live trading starting');
-  return runLive({ venue, symbols: spec.symbols, store: start.store, config: start.config, logger: start.logger, clock: start.clock, instanceId: start.instanceId, signal: start.signal });
+  return { venue, symbols: spec.symbols };
+}
+
+/** Live trading until the signal, without the operator surfaces (tests, scripts); `mm run` uses openLiveVenue + startLiveService. */
+export async function startVenue(opts: VenueOptions, start: LiveStart): Promise<{ readonly pairs: Record<string, PairSummary> } | null> {
+  const live = await openLiveVenue(opts, start);
+  if (!live) return null;
+  return runLive({ venue: live.venue, symbols: live.symbols, store: start.store, config: start.config, logger: start.logger, clock: start.clock, instanceId: start.instanceId, signal: start.signal });
 }

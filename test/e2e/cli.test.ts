@@ -136,7 +136,7 @@ describe('mm run (the service, paper trading in wall-clock time)', () => {
   it('quotes, writes events, and exits 0 after --duration with a per-pair summary', async () => {
     const dir = tempDir();
     const path = join(dir, 'events.db');
-    const r = await mm(['run', '--duration', '4', '--store', `sqlite:${path}`]);
+    const r = await mm(['run', '--duration', '4', '--store', `sqlite:${path}`, '--port', '0']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/BTCUSDT\s+stopped/);
     const store = SqliteEventStore.open(path);
@@ -153,7 +153,7 @@ describe('mm run (the service, paper trading in wall-clock time)', () => {
   it('stops cleanly on SIGINT: orders cancelled, the stop recorded, exit 0', async () => {
     const dir = tempDir();
     const path = join(dir, 'events.db');
-    const r = await mm(['run', '--store', `sqlite:${path}`], { killAfterMs: 4_000, signal: 'SIGINT' });
+    const r = await mm(['run', '--store', `sqlite:${path}`, '--port', '0'], { killAfterMs: 4_000, signal: 'SIGINT' });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/SIGINT/);
     const store = SqliteEventStore.open(path);

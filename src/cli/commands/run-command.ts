@@ -14,7 +14,8 @@ import { parsePositiveNumber, UsageError } from '../errors.js';
 import { describeVenueSettings, parseVenueSettings } from './backtest-command.js';
 import { BUNDLED_RECORDING, DEFAULT_SERVICE_STORE } from '../project-paths.js';
 import { printPairTable } from '../print-summary.js';
-import { startVenue, type VenueOptions } from '../../venues/venue-factory.js';
+import { openLiveVenue, type VenueOptions } from '../../venues/venue-factory.js';
+import { startLiveService } from '../../service/live-runner.js';
 
 export interface RunCommandOptions extends VenueOptions {
   readonly data?: string;
@@ -82,28 +83,34 @@ export async function runCommand(opts: RunCommandOptions): Promise<void> {
   const durationTimer = durationS === undefined ? undefined : setTimeout(stopOn(`--duration ${durationS}s elapsed`), durationS * 1000);
 
   logger.info({ mode: opts.venue === 'ccxt' ? 'live' : 'paper', data: dataPath, store: storeUrl, instanceId, durationS, speed, venue: describeVenueSettings(venue) }, 'market maker starting');
-  let service: Awaited<ReturnType<typeof startService>> | null = null;
+  let service: { stop(reason?: string): Promise<unknown> } | null = null;
   let http: RunningHttpServer | null = null;
   let inspector: ServiceInspector | null = null;
   try {
+    const clock = new WallClock();
     // --venue ccxt: live trading on a real exchange instead of paper trading on a recording.
-    const live = await startVenue(opts, { store, config, logger, clock: new WallClock(), instanceId, signal: stopBegins.signal });
-    if (live) {
-      printPairTable(live.pairs);
-      return;
-    }
+    const live = await openLiveVenue(opts, { clock, logger, instanceId });
     const metrics = createServiceMetrics();
     if (opts.inspect) inspector = await createInspector({ logger, ...(typeof opts.inspect === 'string' ? { url: opts.inspect } : {}) });
-    service = await startService({ config, store, dataPath, clock: new WallClock(), logger, instanceId, speed, venue, observer: metrics, stopSignal: stopBegins.signal, ...(inspector ? { inspect: inspector.inspect } : {}) });
-    const control = service.control;
+    const surfaces = { observer: metrics, stopSignal: stopBegins.signal, ...(inspector ? { inspect: inspector.inspect } : {}) };
+    const liveService = live ? await startLiveService({ ...live, store, config, logger, clock, instanceId, ...surfaces }) : null;
+    const paperService = liveService ? null : await startService({ config, store, dataPath, clock, logger, instanceId, speed, venue, ...surfaces });
+    service = liveService ?? paperService;
+    const control = (liveService ?? paperService)!.control;
     if (opts.http !== false) {
       http = await startHttpServer({ control, tokens, logger, metrics, port, ...(opts.host ? { host: opts.host } : {}), registerExtras: (app) => registerDashboard(app, { control }) });
     }
-    logger.info({ instanceId, api: http?.url ?? null, ready: service.control.health() }, 'service running');
+    logger.info({ instanceId, api: http?.url ?? null, ready: control.health() }, 'service running');
     await stopRequested;
-    const result = await service.stop(stopReason ?? 'service shutdown');
-    process.stdout.write(`\nsession ${instanceId}: ${result.events} market events${result.recordingExhausted ? ' (recording exhausted)' : ''}\n`);
-    printPairTable(result.pairs);
+    if (liveService) {
+      const result = await liveService.stop(stopReason ?? 'service shutdown');
+      process.stdout.write(`\nsession ${instanceId} (live on ${live?.venue.id ?? '?'})\n`);
+      printPairTable(result.pairs);
+    } else if (paperService) {
+      const result = await paperService.stop(stopReason ?? 'service shutdown');
+      process.stdout.write(`\nsession ${instanceId}: ${result.events} market events${result.recordingExhausted ? ' (recording exhausted)' : ''}\n`);
+      printPairTable(result.pairs);
+    }
   } finally {
     if (durationTimer) clearTimeout(durationTimer);
     await http?.close().catch((err: unknown) => logger.warn({ err }, 'closing the HTTP server failed'));

@@ -89,9 +89,11 @@ describe('mm run --venue ccxt --exchange binance --symbols BTC/USDT (separate pr
     await new Promise<void>((resolve) => httpServer.close(() => resolve()));
   });
 
-  it('quotes live with post-only orders, and on SIGTERM cancels everything, records the stop and exits 0; keys never logged', async () => {
+  const OPS_TOKEN = 'live-operator-token-0001';
+
+  it('quotes live with post-only orders (behind the operator API), and on SIGTERM cancels everything, records the stop and exits 0; keys never logged', async () => {
     const db = join(tempDir(), 'live.db');
-    const child = spawn(process.execPath, [MM, 'run', '--venue', 'ccxt', '--exchange', 'binance', '--symbols', 'BTC/USDT', '--store', `sqlite:${db}`], {
+    const child = spawn(process.execPath, [MM, 'run', '--venue', 'ccxt', '--exchange', 'binance', '--symbols', 'BTC/USDT', '--store', `sqlite:${db}`, '--port', '0'], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -99,6 +101,7 @@ describe('mm run --venue ccxt --exchange binance --symbols BTC/USDT (separate pr
         MM_CCXT_ENDPOINTS: JSON.stringify({ rest: origin, ws: `ws://127.0.0.1:${ws.port}` }),
         MM_BINANCE_API_KEY: TEST_CREDENTIALS.apiKey,
         MM_BINANCE_SECRET: TEST_CREDENTIALS.secret,
+        MM_API_TOKENS: `ops=${OPS_TOKEN}:operator`,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -110,6 +113,15 @@ describe('mm run --venue ccxt --exchange binance --symbols BTC/USDT (separate pr
 
     await until(() => live.size > 0, 40_000, 'live orders at the loopback exchange');
     await new Promise((r) => setTimeout(r, 1_000)); // a few more decisions
+    // The live pair is supervised and behind the operator API like a paper one.
+    const api = /"api":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stderr)?.[1];
+    expect(api).toBeDefined();
+    const pairsRes = await fetch(`${api}/api/pairs`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
+    expect(pairsRes.status).toBe(200);
+    const listed = (await pairsRes.json()) as { pairs?: { id: string; state: string }[] } | { id: string; state: string }[];
+    const pairList = Array.isArray(listed) ? listed : (listed.pairs ?? []);
+    expect(pairList.map((p) => p.id)).toContain('binance-BTC_USDT');
+    expect((await fetch(`${api}/readyz`)).status).toBe(200);
     child.kill('SIGTERM');
     const code = await exited;
 
