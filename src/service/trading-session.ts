@@ -12,6 +12,7 @@ import type { RestartPolicy } from '../../machines/supervisor-machine.js';
 import type { PairRuntime, RunMode } from './pair-runtime.js';
 import { Supervisor, type ServiceObserver } from './supervisor.js';
 import { GroupCoordinator, resolveMirroredPair } from './multi-venue/group-coordinator.js';
+import { exactMid } from '../../machines/pair-guards.js';
 
 export interface TradingSessionOptions {
   readonly store: EventStore;
@@ -69,7 +70,7 @@ export class TradingSession {
   marketEvents = 0;
 
   constructor(private readonly opts: TradingSessionOptions) {
-    this.groups = new GroupCoordinator(opts.config, opts.logger);
+    this.groups = new GroupCoordinator(opts.config, opts.logger, () => opts.clock.now());
     this.supervisor = new Supervisor({
       store: opts.store,
       clock: opts.clock,
@@ -111,6 +112,7 @@ export class TradingSession {
     }
     this.marketEvents++;
     this.venueFor(event.venue, event.symbol).onMarketEvent(event);
+    this.shareMid(event);
     await this.drain();
   }
 
@@ -218,6 +220,20 @@ export class TradingSession {
     return out;
   }
 
+  /** A book of one venue is the reference of the pairs that price off it (reference.source external-mid, reference.externalVenue). */
+  private shareMid(event: MarketEvent): void {
+    if (event.kind !== 'book') return;
+    const bid = event.bids[0];
+    const ask = event.asks[0];
+    if (!bid || !ask) return;
+    for (const slot of this.supervisor.all()) {
+      const ref = slot.runtime.params.reference;
+      if (ref.source !== 'external-mid' || ref.externalVenue !== event.venue) continue;
+      if (slot.venue.id === event.venue || slot.resolved.market.symbol !== event.symbol) continue;
+      slot.runtime.pushExternalMid(event.venue, exactMid(bid.price, ask.price), event.ts);
+    }
+  }
+
   private wants(venue: string, symbol: string): boolean {
     const configured = this.opts.config.pairs;
     return configured.length === 0 || configured.some((p) => p.venue === venue && p.symbol === symbol);
@@ -254,6 +270,9 @@ export class TradingSession {
           return slot.runtime.state;
         },
         groupChanged: (view, members) => supervisor.get(pairId)?.runtime.groupChanged(view, members),
+        venue: venueId,
+        allocation: resolved.params.allocation,
+        pushVenueFillRates: (rates) => supervisor.get(pairId)?.runtime.pushVenueFillRates(rates),
       });
       this.groups.publish();
       await this.settled(key, this.supervisor.drain(pairId));

@@ -83,7 +83,7 @@ export function decideQuotes(inputs: QuoteInputs, params: StrategyParams, market
     skewBps = skewBps + p.shiftBps;
   }
 
-  const sizeFactors = sizeSkewFactors(deviation, inv);
+  let sizeFactors = sizeSkewFactors(deviation, inv);
   if (sizeFactors.bid !== 1 || sizeFactors.ask !== 1) {
     rules.push({
       rule: 'inventory-size-skew',
@@ -118,7 +118,13 @@ export function decideQuotes(inputs: QuoteInputs, params: StrategyParams, market
 
   if (params.allocation.enabled && signals.venueFillRates) {
     const shares = allocationShares(signals.venueFillRates, params.allocation.minShare);
-    rules.push({ rule: 'venue-allocation', detail: { minShare: params.allocation.minShare, ...Object.fromEntries(Object.entries(shares).map(([v, s]) => [`share.${v}`, s])) } });
+    // This venue quotes its share of the pair's size; a venue not in the rates keeps its full size.
+    const share = shares[market.venue];
+    rules.push({
+      rule: 'venue-allocation',
+      detail: { venue: market.venue, minShare: params.allocation.minShare, applied: share ?? 1, ...Object.fromEntries(Object.entries(shares).map(([v, s]) => [`share.${v}`, s])) },
+    });
+    if (share !== undefined) sizeFactors = { bid: sizeFactors.bid * share, ask: sizeFactors.ask * share };
   }
 
   const ladder = buildLadder({

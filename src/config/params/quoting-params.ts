@@ -20,6 +20,11 @@ export const ReferenceParamsSchema = z
       .positive()
       .default(5_000)
       .meta({ description: 'A last trade or external mid older than this is not used; the touch mid is (the fallback is recorded)', unit: 'ms' }),
+    externalVenue: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "With source external-mid: the venue id whose mid of the same symbol is the reference (a venue in the same session)", unit: 'enum' }),
   })
   .strict()
   .prefault({})
@@ -160,6 +165,7 @@ export const AllocationParamsSchema = z
   .object({
     enabled: z.boolean().default(false).meta({ description: 'Split the pair\'s size across venues by each venue\'s recent fill rate (recorded in the rules)', unit: 'bool' }),
     minShare: z.number().min(0).max(1).default(0.1).meta({ description: 'Every venue keeps at least this share, so a quiet venue is still tried', unit: 'x' }),
+    windowMs: z.number().int().positive().default(300_000).meta({ description: "Window of each venue's own fills the fill rate is counted over", unit: 'ms' }),
   })
   .strict()
   .prefault({})

@@ -9,12 +9,23 @@ import { groupViewFor, memberExposure, sameView, type GroupView } from './pair-g
 export interface GroupMember {
   readonly state: PairProjection;
   groupChanged(view: GroupView, members: number): void;
+  /** Its venue id, and the allocation rule's settings (params.allocation). */
+  readonly venue?: string;
+  readonly allocation?: { readonly enabled: boolean; readonly windowMs: number };
+  /** Recent fill rate of every venue of the group (fills per minute), for the allocation rule. */
+  pushVenueFillRates?(rates: Readonly<Record<string, number>>): void;
+}
+
+/** Fill counts of one member over time (data time), to measure its recent fill rate. */
+interface FillSamples {
+  readonly ts: number[];
+  readonly fills: number[];
 }
 
 interface Group {
   readonly id: string;
   readonly limit: string;
-  readonly members: { readonly key: string; readonly member: GroupMember; last: GroupView | null }[];
+  readonly members: { readonly key: string; readonly member: GroupMember; last: GroupView | null; samples: FillSamples; lastRates: string | null }[];
 }
 
 /**
@@ -29,6 +40,8 @@ export class GroupCoordinator {
   constructor(
     private readonly config: EngineConfig,
     private readonly logger: Logger,
+    /** Data time in backtests: the fill rates are counted on it. */
+    private readonly now: () => number = () => 0,
   ) {
     for (const g of config.groups) this.groups.set(g.id, { id: g.id, limit: g.limit, members: [] });
   }
@@ -41,7 +54,7 @@ export class GroupCoordinator {
   join(groupId: string, key: string, member: GroupMember): void {
     const group = this.groups.get(groupId);
     if (!group) throw new Error(`pair ${key} names group "${groupId}", which is not configured`);
-    group.members.push({ key, member, last: null });
+    group.members.push({ key, member, last: null, samples: { ts: [], fills: [] }, lastRates: null });
     this.logger.info({ group: groupId, member: key, members: group.members.length, limit: group.limit }, 'pair joined its group');
   }
 
@@ -63,6 +76,44 @@ export class GroupCoordinator {
         m.member.groupChanged(view, g.members.length);
         told++;
       });
+      told += this.publishFillRates(g);
+    }
+    return told;
+  }
+
+  /**
+   * Each venue's fills per minute over the allocation window, from the
+   * members' recorded fill counts sampled at data time; sent to every member
+   * whose allocation rule is on, when the rates changed.
+   */
+  private publishFillRates(g: Group): number {
+    const wanting = g.members.filter((m) => m.member.allocation?.enabled && m.member.pushVenueFillRates);
+    if (wanting.length === 0) return 0;
+    const now = this.now();
+    const windowMs = Math.max(...wanting.map((m) => m.member.allocation?.windowMs ?? 0));
+    const rates: Record<string, number> = {};
+    for (const m of g.members) {
+      const fills = m.member.state.inventory.fills;
+      const s = m.samples;
+      if (s.ts.length === 0 || s.fills[s.fills.length - 1] !== fills || now - (s.ts[s.ts.length - 1] ?? 0) >= windowMs / 10) {
+        s.ts.push(now);
+        s.fills.push(fills);
+      }
+      // The oldest sample still inside the window is the baseline.
+      while (s.ts.length > 1 && (s.ts[1] ?? now) <= now - windowMs) {
+        s.ts.shift();
+        s.fills.shift();
+      }
+      const base = s.fills[0] ?? fills;
+      rates[m.member.venue ?? m.key] = ((fills - base) * 60_000) / windowMs;
+    }
+    const key = JSON.stringify(rates);
+    let told = 0;
+    for (const m of wanting) {
+      if (m.lastRates === key) continue;
+      m.lastRates = key;
+      m.member.pushVenueFillRates?.(rates);
+      told++;
     }
     return told;
   }

@@ -163,4 +163,21 @@ describe('multi-venue allocation', () => {
     expect(Object.values(sizes).reduce((x, y) => x + Number(y), 0)).toBeLessThanOrEqual(0.01);
     expect(() => allocationShares({ a: -1 }, 0.1)).toThrow(/fill rate of venue a/);
   });
+
+  it("a venue quotes its own share of the ladder's size; a venue missing from the rates keeps the full size", () => {
+    const p = params({ allocation: { enabled: true, minShare: 0.1 } });
+    const full = decideQuotes(inputs(), params(), market());
+    const rates = { [market().venue]: 1, other: 3 };
+    const shares = allocationShares(rates, 0.1);
+    const mine = shares[market().venue] as number;
+    const split = decideQuotes(inputs({ signals: { venueFillRates: rates } }), p, market());
+    const fired = split.rules.find((r) => r.rule === 'venue-allocation');
+    expect(fired?.detail['applied']).toBeCloseTo(mine, 12);
+    const total = (d: typeof full) => d.bids.concat(d.asks).reduce((x, l) => x + Number(l.amount), 0);
+    // Lot rounding only ever takes away.
+    expect(total(split)).toBeLessThanOrEqual(total(full) * mine + 1e-12);
+    expect(total(split)).toBeGreaterThan(total(full) * mine * 0.9);
+    const elsewhere = decideQuotes(inputs({ signals: { venueFillRates: { a: 1, b: 3 } } }), p, market());
+    expect(total(elsewhere)).toBeCloseTo(total(full), 12);
+  });
 });
