@@ -75,6 +75,17 @@ describe('engine config: YAML with defaults and per-pair overrides', () => {
     expect(spot?.params.ladder).toEqual({ ...defaultStrategyParams().ladder, levels: 3 });
     expect(spot?.params.baseSpreadBps).toBe(6);
   });
+
+  it('the shipped recommended config is valid and switches the production rules on for its pair', async () => {
+    const config = await loadEngineConfig(join(process.cwd(), 'config/recommended.yaml'));
+    const pair = config.pairs.find((p) => p.venue === 'binance' && p.symbol === 'BTCUSDT');
+    expect(pair?.market?.makerFee).toBe('0');
+    const p = pair!.params;
+    expect(p.reference.source).toBe('microprice');
+    expect([p.fees.enabled, p.adverseSelection.enabled, p.pressure.enabled, p.inventory.reduceOnlyEnabled, p.inventory.capToHeadroom]).toEqual([true, true, true, true, true]);
+    expect([p.toxicity.tradeImbalance.enabled, p.toxicity.markout.enabled]).toEqual([true, true]);
+    expect(p.risk.dailyLossLimitQuote).toBe('50');
+  });
 });
 
 describe('engine config: errors name the file, the line, the key, the value and the allowed range', () => {
