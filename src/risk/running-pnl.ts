@@ -35,6 +35,9 @@ export interface PnlSeed {
   readonly inventory: Inventory;
   readonly fees: string;
   readonly lastMid: string | null;
+  /** From the log (recorded-pnl.ts): net PnL at 00:00 UTC today, and the highest net PnL. Absent: both start from now. */
+  readonly dayStartNet?: string;
+  readonly peak?: string;
 }
 
 export function netPnl(s: Pick<RunningPnl, 'inventory' | 'fees' | 'mark'>): string {
@@ -44,13 +47,15 @@ export function netPnl(s: Pick<RunningPnl, 'inventory' | 'fees' | 'mark'>): stri
 }
 
 /**
- * A restart knows the PnL so far, not what it was at 00:00 UTC: the daily
- * loss then counts from the start of this run, and the drawdown from here.
+ * A restart seeds the PnL so far and, from the log, the net PnL at 00:00 UTC
+ * and the peak, so the daily loss counts from midnight and the drawdown from
+ * the log's peak. Without them (a new pair) both start from now.
  */
 export function seedRunningPnl(seed: PnlSeed | undefined, now: number): RunningPnl {
   const base = { inventory: seed?.inventory ?? emptyInventory(), fees: seed?.fees ?? '0', mark: seed?.lastMid ?? null };
   const net = netPnl(base);
-  return { ...base, peak: net, dayStart: utcDayStart(now), dayStartNet: net };
+  const peak = seed?.peak !== undefined && D(seed.peak).gt(net) ? seed.peak : net;
+  return { ...base, peak, dayStart: utcDayStart(now), dayStartNet: seed?.dayStartNet ?? net };
 }
 
 export interface PnlFill {

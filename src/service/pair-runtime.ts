@@ -21,6 +21,7 @@ import { clientOrderIdFor, clientOrderIdPrefix } from './client-order-id.js';
 import type { GroupView } from './multi-venue/pair-group.js';
 import { loggedMachineState, restoreFor, type LoggedMachineState } from './restored-state.js';
 import { recordedRiskHold } from '../risk/recorded-hold.js';
+import { recordedPnlMarks } from '../risk/recorded-pnl.js';
 
 /** How the supervisor answers a crash: how many so far, and when it restarts the pair (null: it gives up). */
 export interface CrashDecision {
@@ -214,7 +215,12 @@ export class PairRuntime {
         now: clock.now(),
         ...(restore ? { restore } : {}),
         // The running PnL of the loss and drawdown limits starts from the log's.
-        pnl: { inventory: this.projection.inventory, fees: this.projection.feesAndMark.fees, lastMid: this.projection.feesAndMark.lastMid },
+        pnl: {
+          inventory: this.projection.inventory,
+          fees: this.projection.feesAndMark.fees,
+          lastMid: this.projection.feesAndMark.lastMid,
+          ...recordedPnlMarks(history, market, clock.now()),
+        },
       },
     });
     actor.on('domain', (e) => {
