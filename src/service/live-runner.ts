@@ -12,11 +12,21 @@ import type { ResolvedPair } from '../config/engine-config.js';
 import { SupervisedControl } from './supervised-control.js';
 import type { ServiceControl } from './service-control.js';
 import { Supervisor, type ServiceObserver } from './supervisor.js';
+import { GroupCoordinator, type GroupMember } from './multi-venue/group-coordinator.js';
+import type { GroupView } from './multi-venue/pair-group.js';
+import type { PairRuntime } from './pair-runtime.js';
+import { emptyPairProjection, type PairProjection } from '../../projections/pair-projection.js';
+import type { RecordedEvent } from '../../events/envelope.js';
+
+/** One exchange's venue and its symbols: unified (BTC/USDT) or venue (BTCUSDT). */
+export interface LiveVenueSymbols {
+  readonly venue: Venue;
+  readonly symbols: readonly string[];
+}
 
 export interface LiveRunOptions {
-  readonly venue: Venue;
-  /** Unified (BTC/USDT) or venue (BTCUSDT) symbols. */
-  readonly symbols: readonly string[];
+  /** One venue per exchange (venue ids distinct); every venue closes on stop. */
+  readonly venues: readonly LiveVenueSymbols[];
   readonly store: EventStore;
   readonly config: EngineConfig;
   readonly logger: Logger;
@@ -37,7 +47,7 @@ export interface LiveServiceOptions extends Omit<LiveRunOptions, 'signal'> {
 export interface RunningLiveService {
   /** What the HTTP API, the dashboard and the metrics use. */
   readonly control: ServiceControl;
-  /** Cancel and confirm every order, record PairStopped, close the venue. Idempotent. */
+  /** Cancel and confirm every order, record PairStopped, close every venue. Idempotent. */
   stop(reason?: string): Promise<{ readonly pairs: Record<string, PairSummary> }>;
 }
 
@@ -53,50 +63,103 @@ export class VenueUnavailableError extends Error {
 const findMarket = (markets: readonly MarketSpec[], symbol: string): MarketSpec | undefined =>
   markets.find((m) => m.symbol === symbol || `${m.base}/${m.quote}` === symbol);
 
+const closeAll = async (venues: readonly LiveVenueSymbols[], logger: Logger): Promise<void> => {
+  for (const { venue } of venues) {
+    try {
+      await venue.close();
+    } catch (err) {
+      logger.warn({ err, venue: venue.id }, 'closing the venue failed');
+    }
+  }
+};
+
 /**
- * Live trading as a service: one supervised pair actor per symbol on a real
- * venue (ccxt), market rules loaded from the exchange, parameters from the
- * config entry of (venue id, venue symbol) or the defaults. A crashing pair is
- * cancelled, recorded and restarted like in paper trading; each pair rebuilds
- * from its stream and reconciles with the exchange before it quotes. Events
- * say `mode: 'live'`.
+ * Live trading as a service: one supervised pair actor per (exchange,
+ * symbol) on real venues (ccxt), market rules loaded from each exchange,
+ * parameters from the config entry of (venue id, venue symbol) or the
+ * defaults. A crashing pair is cancelled, recorded and restarted like in
+ * paper trading; each pair rebuilds from its stream and reconciles with the
+ * exchange before it quotes. Events say `mode: 'live'`.
+ *
+ * Pair groups apply as in the trading session: members join one
+ * GroupCoordinator, and since live there is no drain loop, a member's append
+ * schedules one publish on a microtask. The group's total then reaches every
+ * member as a queued input, behind whatever it was already given, so a
+ * member's own inputs are never reordered.
  */
 export async function startLiveService(opts: LiveServiceOptions): Promise<RunningLiveService> {
-  const { venue, logger } = opts;
-  let markets: readonly MarketSpec[];
-  try {
-    markets = await venue.markets();
-  } catch (err) {
-    await venue.close();
-    throw new VenueUnavailableError(`${venue.id}: cannot load markets, nothing was sent: ${(err as Error).message}`);
+  const { venues, logger } = opts;
+  const ids = venues.map((v) => v.venue.id);
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup !== undefined) {
+    await closeAll(venues, logger);
+    throw new Error(`--exchange: ${dup} is given twice`);
   }
-  const pairs: ResolvedPair[] = [];
-  for (const symbol of opts.symbols) {
-    const market = findMarket(markets, symbol);
-    if (!market) {
-      await venue.close();
-      throw new UnknownSymbolError(`--symbols: ${venue.id} has no market "${symbol}" (loaded ${markets.length} markets)`);
+  const pairs: { readonly resolved: ResolvedPair; readonly venue: Venue; readonly group: string | undefined }[] = [];
+  for (const { venue, symbols } of venues) {
+    let markets: readonly MarketSpec[];
+    try {
+      markets = await venue.markets();
+    } catch (err) {
+      await closeAll(venues, logger);
+      throw new VenueUnavailableError(`${venue.id}: cannot load markets, nothing was sent: ${(err as Error).message}`);
     }
-    const entry = opts.config.pairs.find((p) => p.venue === venue.id && p.symbol === market.symbol);
-    if (entry?.group !== undefined) {
-      // One exchange per live process: a group needs its other venues in the same process (backtests do that today).
-      logger.warn({ symbol: market.symbol, group: entry.group }, 'pair groups are not applied in live trading yet: this pair trades under its own limits only');
+    for (const symbol of symbols) {
+      const market = findMarket(markets, symbol);
+      if (!market) {
+        await closeAll(venues, logger);
+        throw new UnknownSymbolError(`--symbols: ${venue.id} has no market "${symbol}" (loaded ${markets.length} markets)`);
+      }
+      const entry = opts.config.pairs.find((p) => p.venue === venue.id && p.symbol === market.symbol);
+      const pairId = pairIdOf(venue.id, `${market.base}/${market.quote}`);
+      if (pairs.some((p) => p.resolved.pairId === pairId)) {
+        await closeAll(venues, logger);
+        throw new UnknownSymbolError(`--symbols: "${symbol}" on ${venue.id} is the pair ${pairId}, which is already traded (one pair per base/quote per exchange)`);
+      }
+      pairs.push({ resolved: { pairId, stream: pairStreamOf(pairId), market, params: entry?.params ?? opts.config.defaults }, venue, group: entry?.group });
     }
-    const pairId = pairIdOf(venue.id, `${market.base}/${market.quote}`);
-    pairs.push({ pairId, stream: pairStreamOf(pairId), market, params: entry?.params ?? opts.config.defaults });
   }
   let control: SupervisedControl | null = null;
+  const groups = new GroupCoordinator(opts.config, logger, () => opts.clock.now());
+  const groupMembers = new Map<string, LiveGroupMember>();
+  let publishScheduled = false;
+  const publishGroups = (): void => {
+    publishScheduled = false;
+    try {
+      for (const member of groupMembers.values()) member.catchUp();
+      groups.publish();
+    } catch (err) {
+      logger.error({ err }, 'pair group: publishing the group total failed');
+    }
+  };
+  const onAppended = (pairId: string, events: readonly RecordedEvent[]): void => {
+    control?.onAppended(pairId, events);
+    // After the member's append returns (a microtask), never inside it: the total goes into each member's queue.
+    const member = groupMembers.get(pairId);
+    if (!member) return;
+    if (!publishScheduled) {
+      publishScheduled = true;
+      queueMicrotask(publishGroups);
+    }
+  };
   const supervisor = new Supervisor({
     store: opts.store,
     clock: opts.clock,
     logger,
     instanceId: opts.instanceId,
     mode: 'live',
-    onAppended: (pairId, events) => control?.onAppended(pairId, events),
+    onAppended,
     onPairChanged: (pairId) => control?.onPairChanged(pairId),
     ...(opts.observer ? { observer: opts.observer } : {}),
     ...(opts.inspect ? { inspect: opts.inspect } : {}),
   });
+  // Members join before any starts: the first publish (on a member's PairStarted) reaches it before its first book.
+  for (const { resolved, venue, group } of pairs) {
+    if (group === undefined) continue;
+    const member = new LiveGroupMember(supervisor, resolved.pairId, venue.id, resolved.params.allocation);
+    groupMembers.set(resolved.pairId, member);
+    groups.join(group, `${venue.id}:${resolved.market.symbol}`, member);
+  }
   const freeze = () => supervisor.freezeOrders();
   if (opts.stopSignal?.aborted) freeze();
   else opts.stopSignal?.addEventListener('abort', freeze, { once: true });
@@ -110,7 +173,7 @@ export async function startLiveService(opts: LiveServiceOptions): Promise<Runnin
         await supervisor.stopAll(reason);
       } finally {
         control?.close();
-        await venue.close();
+        await closeAll(venues, logger);
       }
       const byStream = new Map(supervisor.all().map((s) => [s.pairId, s.runtime.state]));
       return { pairs: summariseLog(byStream) };
@@ -118,15 +181,57 @@ export async function startLiveService(opts: LiveServiceOptions): Promise<Runnin
     return stopped;
   };
   try {
-    for (const p of pairs) await supervisor.add(p, venue);
+    for (const p of pairs) await supervisor.add(p.resolved, p.venue);
     // The exchange-side cancel-all timer, where the venue has one (a no-op where the exchange does not).
-    const dms = venue as Venue & { startDeadMansSwitch?: () => Promise<void> };
-    if (typeof dms.startDeadMansSwitch === 'function') await dms.startDeadMansSwitch();
+    for (const { venue } of venues) {
+      const dms = venue as Venue & { startDeadMansSwitch?: () => Promise<void> };
+      if (typeof dms.startDeadMansSwitch === 'function') await dms.startDeadMansSwitch();
+    }
   } catch (err) {
     await stop('start failed');
     throw err;
   }
   return { control, stop };
+}
+
+/**
+ * A group member, through the supervisor: after a crash the pair runs in a
+ * new runtime. The coordinator tells a member only when its view changes, so
+ * a runtime that did not get the current view (not started yet when it was
+ * published, or restarted since) gets it on its next append.
+ */
+class LiveGroupMember implements GroupMember {
+  private last: { readonly view: GroupView; readonly members: number } | null = null;
+  private toldRuntime: PairRuntime | null = null;
+
+  constructor(
+    private readonly supervisor: Supervisor,
+    private readonly pairId: string,
+    readonly venue: string,
+    readonly allocation: { readonly enabled: boolean; readonly windowMs: number },
+  ) {}
+
+  get state(): PairProjection {
+    return this.supervisor.get(this.pairId)?.runtime.state ?? emptyPairProjection();
+  }
+
+  groupChanged(view: GroupView, members: number): void {
+    this.last = { view, members };
+    this.toldRuntime = null;
+    this.catchUp();
+  }
+
+  /** Gives the current runtime the last view, once. */
+  catchUp(): void {
+    const runtime = this.supervisor.get(this.pairId)?.runtime;
+    if (!runtime || !this.last || runtime === this.toldRuntime) return;
+    this.toldRuntime = runtime;
+    runtime.groupChanged(this.last.view, this.last.members);
+  }
+
+  pushVenueFillRates(rates: Readonly<Record<string, number>>): void {
+    this.supervisor.get(this.pairId)?.runtime.pushVenueFillRates(rates);
+  }
 }
 
 /** Live trading until `signal`, then every pair stops (cancel, confirm, record) and the venue closes. */

@@ -17,18 +17,25 @@ import type { Venue } from './venue.js';
  */
 export const VENUE_KINDS = ['paper', 'ccxt'] as const;
 
+const SYMBOL = '[A-Z0-9]+(?:/[A-Z0-9]+(?::[A-Z0-9]+)?)?';
+const SYMBOL_HINT = 'a symbol like BTC/USDT or BTCUSDT';
+const EXCHANGE_HINT = 'a ccxt exchange id such as binance or binanceusdm';
+
+const splitList = (s: string): string[] => s.split(',').map((x) => x.trim());
+
 const SymbolList = z
   .string()
-  .transform((s) => s.split(',').map((x) => x.trim()))
-  .pipe(z.array(z.string().regex(/^[A-Z0-9]+(\/[A-Z0-9]+(:[A-Z0-9]+)?)?$/, 'a symbol like BTC/USDT or BTCUSDT')).min(1));
+  .transform(splitList)
+  .pipe(z.array(z.string().regex(new RegExp(`^${SYMBOL}$`), SYMBOL_HINT)).min(1));
 
+/** One exchange of a live run: what createCcxtVenue builds. */
 export const VenueSpecSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('paper') }).strict(),
   z
     .object({
       kind: z.literal('ccxt'),
       /** ccxt exchange id, e.g. binance (spot) or binanceusdm. */
-      exchange: z.string().regex(/^[a-z0-9]+$/, 'a ccxt exchange id such as binance or binanceusdm'),
+      exchange: z.string().regex(/^[a-z0-9]+$/, EXCHANGE_HINT),
       sandbox: z.boolean().default(false),
       symbols: SymbolList,
     })
@@ -36,6 +43,34 @@ export const VenueSpecSchema = z.discriminatedUnion('kind', [
 ]);
 
 export type VenueSpec = z.output<typeof VenueSpecSchema>;
+export type CcxtVenueSpec = Extract<VenueSpec, { kind: 'ccxt' }>;
+
+/**
+ * `--exchange a,b` and `--symbols` as one live run on several exchanges.
+ * A `--symbols` entry is `SYMBOL` (traded on every exchange) or
+ * `exchange:SYMBOL` (on that one only), e.g.
+ * `binance:BTC/USDT,binanceusdm:BTC/USDT:USDT`. Exchange ids are lower case
+ * and symbols upper case, so the prefix is never mistaken for a symbol part.
+ */
+const LiveFlagsSchema = z.object({
+  exchange: z
+    .string()
+    .transform(splitList)
+    .pipe(
+      z
+        .array(z.string().regex(/^[a-z0-9]+$/, EXCHANGE_HINT))
+        .min(1)
+        .refine((ids) => new Set(ids).size === ids.length, 'each exchange id once'),
+    ),
+  sandbox: z.boolean().default(false),
+  symbols: z
+    .string()
+    .transform(splitList)
+    .pipe(z.array(z.string().regex(new RegExp(`^(?:[a-z0-9]+:)?${SYMBOL}$`), `${SYMBOL_HINT}, or exchange:symbol like binanceusdm:BTC/USDT:USDT`)).min(1)),
+});
+
+/** What `mm run` was asked for: paper trading, or live trading on one or more exchanges. */
+export type RunVenues = { readonly kind: 'paper' } | { readonly kind: 'ccxt'; readonly sandbox: boolean; readonly venues: readonly CcxtVenueSpec[] };
 
 export class VenueSpecError extends Error {
   override readonly name = 'VenueSpecError';
@@ -46,13 +81,15 @@ const FLAG: Record<string, string> = { kind: '--venue', exchange: '--exchange', 
 
 export interface VenueOptions {
   readonly venue?: string;
+  /** One ccxt exchange id or a comma list. */
   readonly exchange?: string;
   readonly sandbox?: boolean;
+  /** Comma list of SYMBOL (every exchange) or exchange:SYMBOL entries. */
   readonly symbols?: string;
 }
 
 /** Parse and validate; errors name the flag, the value and what is allowed. */
-export function parseVenueSpec(opts: VenueOptions): VenueSpec {
+export function parseVenueSpec(opts: VenueOptions): RunVenues {
   const kind = opts.venue ?? 'paper';
   if (!(VENUE_KINDS as readonly string[]).includes(kind)) throw new VenueSpecError(`--venue must be one of ${VENUE_KINDS.join(', ')}, got "${kind}"`);
   if (kind === 'paper') {
@@ -60,16 +97,37 @@ export function parseVenueSpec(opts: VenueOptions): VenueSpec {
     if (extra) throw new VenueSpecError(`${FLAG[extra]} needs --venue ccxt`);
     return { kind: 'paper' };
   }
-  if (opts.exchange === undefined) throw new VenueSpecError('--venue ccxt needs --exchange <ccxt exchange id>, e.g. --exchange binance');
+  if (opts.exchange === undefined) throw new VenueSpecError('--venue ccxt needs --exchange <ccxt exchange id[,id...]>, e.g. --exchange binance');
   if (opts.symbols === undefined) throw new VenueSpecError('--venue ccxt needs --symbols <list>, e.g. --symbols BTC/USDT');
-  const parsed = VenueSpecSchema.safeParse({ kind, exchange: opts.exchange, sandbox: opts.sandbox ?? false, symbols: opts.symbols });
+  const parsed = LiveFlagsSchema.safeParse({ exchange: opts.exchange, sandbox: opts.sandbox ?? false, symbols: opts.symbols });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = String(issue?.path[0] ?? 'kind');
-    const value = (opts as Record<string, unknown>)[key === 'kind' ? 'venue' : key];
-    throw new VenueSpecError(`${FLAG[key] ?? key}: ${issue?.message ?? 'invalid'}, got "${String(value)}"`);
+    const raw = String((opts as Record<string, unknown>)[key]);
+    // An issue on one list entry names that entry, not the whole flag.
+    const index = issue?.path[1];
+    const value = typeof index === 'number' ? (splitList(raw)[index] ?? raw) : raw;
+    throw new VenueSpecError(`${FLAG[key] ?? key}: ${issue?.message ?? 'invalid'}, got "${value}"`);
   }
-  return parsed.data;
+  const { exchange: ids, sandbox, symbols } = parsed.data;
+  const perExchange = new Map<string, string[]>(ids.map((id) => [id, []]));
+  for (const entry of symbols) {
+    const prefixed = /^([a-z0-9]+):(.+)$/.exec(entry);
+    const targets = prefixed ? [prefixed[1] ?? ''] : ids;
+    const symbol = prefixed ? (prefixed[2] ?? '') : entry;
+    for (const id of targets) {
+      const list = perExchange.get(id);
+      if (!list) throw new VenueSpecError(`--symbols: "${entry}" names exchange "${id}", which is not in --exchange (${ids.join(', ')})`);
+      if (list.includes(symbol)) throw new VenueSpecError(`--symbols: ${symbol} is given twice for ${id}`);
+      list.push(symbol);
+    }
+  }
+  const venues = ids.map((id): CcxtVenueSpec => {
+    const list = perExchange.get(id) ?? [];
+    if (list.length === 0) throw new VenueSpecError(`--symbols: nothing to trade on ${id}; add ${id}:<symbol> or a symbol without an exchange prefix (exchanges: ${ids.join(', ')})`);
+    return { kind: 'ccxt', exchange: id, sandbox, symbols: list };
+  });
+  return { kind: 'ccxt', sandbox, venues };
 }
 
 /**
@@ -107,6 +165,12 @@ export function parseEndpoints(text: string | undefined): Endpoints | undefined 
   return parsed.data;
 }
 
+/** One exchange's venue and the symbols to trade on it. */
+export interface LiveVenue {
+  readonly venue: Venue;
+  readonly symbols: readonly string[];
+}
+
 export interface LiveStart {
   readonly store: EventStore;
   readonly config: EngineConfig;
@@ -114,22 +178,24 @@ export interface LiveStart {
   readonly clock: Clock;
   readonly instanceId: string;
   readonly signal: AbortSignal;
-  /** Tests: a ready ccxt instance (recorded HTTP layer); default built from the spec. */
+  /** Tests: ready ccxt instances (recorded HTTP layer), matched to --exchange by their id; default built from the spec. */
   readonly exchange?: Exchange;
+  readonly exchanges?: readonly Exchange[];
   readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
- * `mm run`'s one call into the venue layer: for `--venue ccxt` it builds the
- * exchange's venue (keys from the environment) and returns it with the
- * symbols to trade; for `paper` (the default) it returns null and the caller
- * paper-trades. A bad spec is a usage error naming the flag. Nothing is sent.
+ * `mm run`'s one call into the venue layer: for `--venue ccxt` it builds one
+ * venue per exchange of `--exchange` (keys from the environment, per
+ * exchange) and returns them with the symbols to trade on each; for `paper`
+ * (the default) it returns null and the caller paper-trades. A bad spec is a
+ * usage error naming the flag. Nothing is sent.
  */
 export async function openLiveVenue(
   opts: VenueOptions,
-  start: Pick<LiveStart, 'clock' | 'logger' | 'instanceId' | 'exchange' | 'env'>,
-): Promise<{ readonly venue: Venue; readonly symbols: readonly string[] } | null> {
-  let spec: VenueSpec;
+  start: Pick<LiveStart, 'clock' | 'logger' | 'instanceId' | 'exchange' | 'exchanges' | 'env'>,
+): Promise<{ readonly venues: readonly LiveVenue[] } | null> {
+  let spec: RunVenues;
   try {
     spec = parseVenueSpec(opts);
   } catch (err) {
@@ -141,23 +207,37 @@ export async function openLiveVenue(
   const { checkExchangeId, createCcxtVenue, routeExchange } = await import('./ccxt/ccxt-venue-build.js');
   let endpoints: Endpoints | undefined;
   try {
-    checkExchangeId(spec.exchange);
+    for (const v of spec.venues) checkExchangeId(v.exchange);
     endpoints = parseEndpoints(env[ENDPOINTS_ENV]);
   } catch (err) {
     throw err instanceof VenueSpecError ? new UsageError(err.message) : err;
   }
-  const venue = createCcxtVenue(spec, { clock: start.clock, logger: start.logger, env, ...(start.exchange ? { exchange: start.exchange } : {}) });
-  if (endpoints) {
-    await routeExchange(venue.exchange, endpoints);
-    start.logger.warn({ endpoints }, `${ENDPOINTS_ENV}: the exchange is reached through these endpoints, not its own`);
+  const given = [...(start.exchange ? [start.exchange] : []), ...(start.exchanges ?? [])];
+  const venues: LiveVenue[] = [];
+  try {
+    for (const v of spec.venues) {
+      const exchange = given.find((e) => e.id === v.exchange);
+      const venue = createCcxtVenue(v, { clock: start.clock, logger: start.logger, env, ...(exchange ? { exchange } : {}) });
+      venues.push({ venue, symbols: v.symbols });
+      if (endpoints) {
+        await routeExchange(venue.exchange, endpoints);
+        start.logger.warn({ endpoints, venue: venue.id }, `${ENDPOINTS_ENV}: the exchange is reached through these endpoints, not its own`);
+      }
+    }
+  } catch (err) {
+    for (const v of venues) await Promise.resolve(v.venue.close()).catch(() => undefined);
+    throw err;
   }
-  start.logger.info({ mode: 'live', venue: venue.id, symbols: spec.symbols, sandbox: spec.sandbox, instanceId: start.instanceId }, 'live trading starting');
-  return { venue, symbols: spec.symbols };
+  start.logger.info(
+    { mode: 'live', venues: venues.map((v) => ({ venue: v.venue.id, symbols: v.symbols })), sandbox: spec.sandbox, instanceId: start.instanceId },
+    'live trading starting',
+  );
+  return { venues };
 }
 
 /** Live trading until the signal, without the operator surfaces (tests, scripts); `mm run` uses openLiveVenue + startLiveService. */
 export async function startVenue(opts: VenueOptions, start: LiveStart): Promise<{ readonly pairs: Record<string, PairSummary> } | null> {
   const live = await openLiveVenue(opts, start);
   if (!live) return null;
-  return runLive({ venue: live.venue, symbols: live.symbols, store: start.store, config: start.config, logger: start.logger, clock: start.clock, instanceId: start.instanceId, signal: start.signal });
+  return runLive({ venues: live.venues, store: start.store, config: start.config, logger: start.logger, clock: start.clock, instanceId: start.instanceId, signal: start.signal });
 }

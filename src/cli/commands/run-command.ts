@@ -104,7 +104,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<void> {
     await stopRequested;
     if (liveService) {
       const result = await liveService.stop(stopReason ?? 'service shutdown');
-      process.stdout.write(`\nsession ${instanceId} (live on ${live?.venue.id ?? '?'})\n`);
+      process.stdout.write(`\nsession ${instanceId} (live on ${live?.venues.map((v) => v.venue.id).join(', ') ?? '?'})\n`);
       printPairTable(result.pairs);
     } else if (paperService) {
       const result = await paperService.stop(stopReason ?? 'service shutdown');

@@ -23,9 +23,25 @@ describe('venue spec (mm run --venue)', () => {
     expect(parseVenueSpec({})).toEqual({ kind: 'paper' });
     expect(parseVenueSpec({ venue: 'ccxt', exchange: 'binance', symbols: 'BTC/USDT, ETH/USDT', sandbox: true })).toEqual({
       kind: 'ccxt',
-      exchange: 'binance',
       sandbox: true,
-      symbols: ['BTC/USDT', 'ETH/USDT'],
+      venues: [{ kind: 'ccxt', exchange: 'binance', sandbox: true, symbols: ['BTC/USDT', 'ETH/USDT'] }],
+    });
+  });
+
+  it('reads several exchanges: a plain symbol trades on each, exchange:symbol on that one only', () => {
+    expect(parseVenueSpec({ venue: 'ccxt', exchange: 'binance,binanceusdm', symbols: 'binance:BTC/USDT, binanceusdm:BTC/USDT:USDT, ETHUSDT' })).toEqual({
+      kind: 'ccxt',
+      sandbox: false,
+      venues: [
+        { kind: 'ccxt', exchange: 'binance', sandbox: false, symbols: ['BTC/USDT', 'ETHUSDT'] },
+        { kind: 'ccxt', exchange: 'binanceusdm', sandbox: false, symbols: ['BTC/USDT:USDT', 'ETHUSDT'] },
+      ],
+    });
+    expect(parseVenueSpec({ venue: 'ccxt', exchange: 'binance, binanceus', symbols: 'BTC/USDT' })).toMatchObject({
+      venues: [
+        { exchange: 'binance', symbols: ['BTC/USDT'] },
+        { exchange: 'binanceus', symbols: ['BTC/USDT'] },
+      ],
     });
   });
 
@@ -34,8 +50,15 @@ describe('venue spec (mm run --venue)', () => {
     [{ venue: 'ccxt', symbols: 'BTC/USDT' }, /--venue ccxt needs --exchange/],
     [{ venue: 'ccxt', exchange: 'binance' }, /--venue ccxt needs --symbols/],
     [{ venue: 'ccxt', exchange: 'Bin ance', symbols: 'BTC/USDT' }, /--exchange: a ccxt exchange id such as binance or binanceusdm, got "Bin ance"/],
-    [{ venue: 'ccxt', exchange: 'binance', symbols: 'btc-usdt' }, /--symbols: a symbol like BTC\/USDT or BTCUSDT, got "btc-usdt"/],
+    [{ venue: 'ccxt', exchange: 'binance', symbols: 'btc-usdt' }, /--symbols: a symbol like BTC\/USDT or BTCUSDT, or exchange:symbol like binanceusdm:BTC\/USDT:USDT, got "btc-usdt"/],
     [{ exchange: 'binance' }, /--exchange needs --venue ccxt/],
+    [{ venue: 'ccxt', exchange: 'binance,Okx', symbols: 'BTC/USDT' }, /--exchange: a ccxt exchange id such as binance or binanceusdm, got "Okx"/],
+    [{ venue: 'ccxt', exchange: 'binance,binance', symbols: 'BTC/USDT' }, /--exchange: each exchange id once, got "binance,binance"/],
+    [{ venue: 'ccxt', exchange: 'binance,', symbols: 'BTC/USDT' }, /--exchange: a ccxt exchange id such as binance or binanceusdm, got ""/],
+    [{ venue: 'ccxt', exchange: 'binance,binanceusdm', symbols: 'okx:BTC/USDT' }, /--symbols: "okx:BTC\/USDT" names exchange "okx", which is not in --exchange \(binance, binanceusdm\)/],
+    [{ venue: 'ccxt', exchange: 'binance,binanceusdm', symbols: 'binance:BTC/USDT' }, /--symbols: nothing to trade on binanceusdm; add binanceusdm:<symbol> or a symbol without an exchange prefix/],
+    [{ venue: 'ccxt', exchange: 'binance', symbols: 'BTC/USDT,binance:BTC/USDT' }, /--symbols: BTC\/USDT is given twice for binance/],
+    [{ venue: 'ccxt', exchange: 'binance', symbols: 'BTC/USDT,Binance:ETH/USDT' }, /--symbols: a symbol like BTC\/USDT or BTCUSDT, or exchange:symbol like binanceusdm:BTC\/USDT:USDT, got "Binance:ETH\/USDT"/],
   ])('refuses %j naming the flag and what is allowed', (opts, message) => {
     expect(() => parseVenueSpec(opts)).toThrow(VenueSpecError);
     expect(() => parseVenueSpec(opts)).toThrow(message);
