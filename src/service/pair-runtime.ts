@@ -247,6 +247,11 @@ export class PairRuntime {
       venue.watchFills(market.symbol).subscribe({ next: (fill) => this.enqueue({ kind: 'fill', fill }), error: (err) => this.crash('fill stream failed', err) }),
     );
     this.scheduleHeartbeat();
+    if (this.groupBeforeStart) {
+      const { view, members } = this.groupBeforeStart;
+      this.groupBeforeStart = null;
+      await this.handleMachineEvent({ type: 'GROUP_POSITION', ts: clock.now(), group: view, members }, null);
+    }
     await this.handleMachineEvent({ type: 'START', ts: clock.now() }, null);
     this.started = true;
     this.log.info({ position: this.projection.inventory.position, revision: this.revision, paramsVersion, restored: restore?.state ?? null }, 'pair started');
@@ -362,8 +367,16 @@ export class PairRuntime {
 
   /** Multi-venue: tell the pair its group's total (the group coordinator calls this when it changes). */
   groupChanged(view: GroupView, members: number): void {
+    // Before the machine exists (rebuild, reconciliation) the view is kept for it: its first decision already uses it.
+    if (!this.actor && !this.stopped) {
+      this.groupBeforeStart = { view, members };
+      return;
+    }
     this.enqueue({ kind: 'group', view, members });
   }
+
+  /** Multi-venue: a group view given before the machine existed (live members are told as soon as they start). */
+  private groupBeforeStart: { readonly view: GroupView; readonly members: number } | null = null;
 
   summary(): PairSummary {
     return summarisePair(this.projection);
