@@ -8,6 +8,8 @@ import type { Logger } from '../log/logger.js';
 import type { EventStore } from '../store/event-store.js';
 import type { MarketSpec, Venue } from '../venues/venue.js';
 import type { InspectionEvent, Observer } from 'xstate';
+import type { Subscription } from 'rxjs';
+import { exactMid } from '../../machines/pair-guards.js';
 import type { ResolvedPair } from '../config/engine-config.js';
 import { SupervisedControl } from './supervised-control.js';
 import type { ServiceControl } from './service-control.js';
@@ -165,9 +167,45 @@ export async function startLiveService(opts: LiveServiceOptions): Promise<Runnin
   else opts.stopSignal?.addEventListener('abort', freeze, { once: true });
   control = new SupervisedControl({ supervisor, store: opts.store, logger, instanceId: opts.instanceId, clock: opts.clock });
 
+  /**
+   * External-mid reference across exchanges (reference.source external-mid):
+   * a pair whose params at start name another venue of this process gets
+   * that venue's mid of the same venue symbol on every book, as in the
+   * trading session (TradingSession.shareMid).
+   */
+  const midTaps: Subscription[] = [];
+  const shareMids = (): void => {
+    for (const { resolved, venue } of pairs) {
+      const ref = resolved.params.reference;
+      if (ref.source !== 'external-mid' || ref.externalVenue === undefined || ref.externalVenue === venue.id) continue;
+      const source = venues.find((v) => v.venue.id === ref.externalVenue)?.venue;
+      if (!source) {
+        logger.warn({ pair: resolved.pairId, externalVenue: ref.externalVenue, venues: ids }, 'reference.externalVenue is not an exchange of this process: the pair gets no external mid');
+        continue;
+      }
+      const symbol = resolved.market.symbol;
+      midTaps.push(
+        source.watchBook(symbol).subscribe({
+          next: (event) => {
+            if (event.kind !== 'book') return;
+            const bid = event.bids[0];
+            const ask = event.asks[0];
+            if (!bid || !ask) return;
+            const runtime = supervisor.get(resolved.pairId)?.runtime;
+            if (runtime?.params.reference.externalVenue !== source.id) return;
+            runtime.pushExternalMid(source.id, exactMid(bid.price, ask.price), event.ts);
+          },
+          error: (err: unknown) => logger.warn({ err, pair: resolved.pairId, externalVenue: source.id }, 'external mid feed failed: the pair keeps its last external mid'),
+        }),
+      );
+      logger.info({ pair: resolved.pairId, externalVenue: source.id, symbol }, 'pair prices off the external mid of another exchange');
+    }
+  };
+
   let stopped: Promise<{ readonly pairs: Record<string, PairSummary> }> | null = null;
   const stop = (reason = 'service shutdown') => {
     stopped ??= (async () => {
+      for (const tap of midTaps) tap.unsubscribe();
       supervisor.freezeOrders();
       try {
         await supervisor.stopAll(reason);
@@ -187,6 +225,7 @@ export async function startLiveService(opts: LiveServiceOptions): Promise<Runnin
       const dms = venue as Venue & { startDeadMansSwitch?: () => Promise<void> };
       if (typeof dms.startDeadMansSwitch === 'function') await dms.startDeadMansSwitch();
     }
+    shareMids();
   } catch (err) {
     await stop('start failed');
     throw err;

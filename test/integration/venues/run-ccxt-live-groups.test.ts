@@ -109,7 +109,8 @@ describe('mm run --venue ccxt --exchange binance,binanceus (binanceus: a Binance
     writeFileSync(
       configPath,
       JSON.stringify({
-        pairs: EXCHANGES.map((venue) => ({ venue, symbol: 'BTCUSDT', group: 'btc' })),
+        // binanceus also prices off binance's mid (reference.source external-mid), shared across the exchanges of the process.
+        pairs: EXCHANGES.map((venue) => ({ venue, symbol: 'BTCUSDT', group: 'btc', ...(venue === 'binanceus' ? { params: { reference: { source: 'external-mid', externalVenue: 'binance' } } } : {}) })),
         groups: [{ id: 'btc', limit: GROUP_LIMIT }],
       }),
     );
@@ -170,6 +171,10 @@ describe('mm run --venue ccxt --exchange binance,binanceus (binanceus: a Binance
           expect(total(d.output.bids).lte(D(GROUP_LIMIT).minus(group.position).minus(group.othersBuy))).toBe(true);
           expect(total(d.output.asks).lte(D(GROUP_LIMIT).plus(group.position).minus(group.othersSell))).toBe(true);
           if (d.output.rules.some((r) => r.rule === 'group-limit')) cut++;
+        }
+        if (venue === 'binanceus') {
+          const priced = decisions.filter((d) => d.inputs.signals?.externalVenue === 'binance' && d.inputs.signals.externalMid !== undefined);
+          expect(priced.length).toBeGreaterThan(0);
         }
         const types = events.map((e) => e.type);
         placed += types.filter((t) => t === 'OrderPlaced').length;
