@@ -62,8 +62,9 @@ export class VenueUnavailableError extends Error {
   override readonly name = 'VenueUnavailableError';
 }
 
+/** By venue symbol, or unified; a contract's settle suffix (BTC/USDT:USDT) is not in MarketSpec, and one venue trades one market type. */
 const findMarket = (markets: readonly MarketSpec[], symbol: string): MarketSpec | undefined =>
-  markets.find((m) => m.symbol === symbol || `${m.base}/${m.quote}` === symbol);
+  markets.find((m) => m.symbol === symbol) ?? markets.find((m) => `${m.base}/${m.quote}` === symbol.replace(/:[A-Z0-9]+$/, ''));
 
 const closeAll = async (venues: readonly LiveVenueSymbols[], logger: Logger): Promise<void> => {
   for (const { venue } of venues) {
