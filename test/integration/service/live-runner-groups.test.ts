@@ -11,7 +11,7 @@ import { VirtualClock } from '../../../src/clock/clock.js';
 import { parseEngineConfig } from '../../../src/config/engine-config.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import type { BookEvent } from '../../../src/market-data/market-event.js';
-import { startLiveService } from '../../../src/service/live-runner.js';
+import { startLiveService, UnknownSymbolError } from '../../../src/service/live-runner.js';
 import { MemoryEventStore } from '../../../src/store/memory-event-store.js';
 import { SimulatedVenue } from '../../../src/venues/simulated-venue.js';
 import type { BookFeedEvent } from '../../../src/venues/venue.js';
@@ -86,5 +86,33 @@ describe('startLiveService on two venues with one pair group', () => {
     const restartedAt = binance.findIndex((e, i) => i > crashedAt && e.type === 'PairStarted');
     expect(restartedAt).toBeGreaterThan(crashedAt);
     expect(binance.slice(restartedAt).some((e) => e.type === 'QuoteDecided')).toBe(true);
+  });
+
+  it('a symbol one exchange lacks is refused at start naming it, nothing is sent, and every venue is closed', async () => {
+    const clock = new VirtualClock(T0);
+    const closed: string[] = [];
+    class ClosingVenue extends SimulatedVenue {
+      override close(): void {
+        closed.push(this.id);
+        super.close();
+      }
+    }
+    const venues = ['binance', 'binance2'].map((id) => new ClosingVenue({ id, markets: [BTCUSDT_SPOT], clock }));
+    const store = new MemoryEventStore();
+    const start = startLiveService({
+      venues: [
+        { venue: venues[0]!, symbols: ['BTCUSDT'] },
+        { venue: venues[1]!, symbols: ['ETHUSDT'] },
+      ],
+      store,
+      config: parseEngineConfig({}, 'test'),
+      logger: silentLogger(),
+      clock,
+      instanceId: 'live-refused',
+    });
+    await expect(start).rejects.toThrow(UnknownSymbolError);
+    await expect(start).rejects.toThrow('--symbols: binance2 has no market "ETHUSDT"');
+    expect(closed.sort()).toEqual(['binance', 'binance2']);
+    expect(await store.readAll()).toEqual([]);
   });
 });
