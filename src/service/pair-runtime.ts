@@ -123,6 +123,8 @@ export class PairRuntime {
   private projection: PairProjection = emptyPairProjection();
   private revision: number | null = null;
   private actor: Actor<typeof pairMachine> | null = null;
+  /** Multi-venue: a group view given before the machine existed (live members are told as soon as they start). */
+  private groupBeforeStart: { readonly view: GroupView; readonly members: number } | null = null;
   private emitted: DomainEvent[] = [];
   private inHandler = false;
   private flushQueued = false;
@@ -374,9 +376,6 @@ export class PairRuntime {
     }
     this.enqueue({ kind: 'group', view, members });
   }
-
-  /** Multi-venue: a group view given before the machine existed (live members are told as soon as they start). */
-  private groupBeforeStart: { readonly view: GroupView; readonly members: number } | null = null;
 
   summary(): PairSummary {
     return summarisePair(this.projection);
