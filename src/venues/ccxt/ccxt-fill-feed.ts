@@ -107,7 +107,8 @@ class FillFeed implements Feed {
   async run(): Promise<void> {
     this.startedAt = this.o.clock.now();
     const reconciled = this.o.reconciledAt?.();
-    this.from = Math.min(this.startedAt - this.o.settings.startupLookbackMs, reconciled ?? Infinity);
+    // From the reconciliation's read minus the overlap: the venue's clock may lag ours (repeats are dropped downstream).
+    this.from = Math.min(this.startedAt - this.o.settings.startupLookbackMs, reconciled === undefined ? Infinity : reconciled - this.o.settings.overlapMs);
     const poll = this.pollLoop();
     if (this.from < this.startedAt) await this.backfill('start');
     if (this.ex.has['watchMyTrades'] === true) await this.streamLoop('trades');
