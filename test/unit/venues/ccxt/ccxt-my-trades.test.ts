@@ -5,7 +5,8 @@ import { clientOrderIdFor, clientOrderIdPrefix } from '../../../../src/service/c
 import { CcxtVenueError } from '../../../../src/venues/ccxt/ccxt-errors.js';
 import { ENGINE_CLIENT_ORDER_ID } from '../../../../src/venues/ccxt/ccxt-my-trades.js';
 import { CcxtVenue } from '../../../../src/venues/ccxt/ccxt-venue.js';
-import { binanceWithRecordedHttp, recordedCase, TEST_CREDENTIALS } from './ccxt-fixtures.js';
+import type { Fill } from '../../../../src/venues/venue.js';
+import { binanceWithRecordedHttp, recordedCase, TEST_CREDENTIALS, until } from './ccxt-fixtures.js';
 import { paramsOf, transportFailure, type CapturedRequest, type RecordedHttp } from './recorded-http.js';
 
 const RESPONSES = 'binance-responses.json';
@@ -92,6 +93,33 @@ describe('CcxtVenue.fetchMyTrades (real ccxt Binance, recorded HTTP replies re-k
     const skipped = lines.find((l) => l['msg'] === 'reconciliation: trades of an order that is not ours; skipped');
     expect(skipped).toMatchObject({ venueOrderId: '4000003', clientOrderId: FOREIGN, tradeIds: ['309520013'] });
     expect(JSON.stringify(lines)).not.toContain(TEST_CREDENTIALS.secret);
+  });
+
+  it('the fill feed started after it repeats the read trades without counting them twice (remaining stays the order state now)', async () => {
+    const rec = binanceWithRecordedHttp();
+    rec.exchange.has['watchMyTrades'] = false;
+    rec.exchange.has['watchOrders'] = false;
+    rec.http.on('GET', '/api/v3/myTrades', { body: trades });
+    answerOrders(rec.http);
+    // Read 1 s after the last trade: the feed starts from the read minus its 5 s overlap, so it sees them all again.
+    const { venue } = venueOn(rec, { clock: new VirtualClock(T0 + 4_000) });
+    const reconciled = await venue.fetchMyTrades('LTCUSDT', T0);
+    expect(reconciled.filter((f) => f.clientOrderId === OURS_A).map((f) => f.remaining)).toEqual(['0.3', '0.1']);
+
+    const fed: Fill[] = [];
+    const sub = venue.watchFills('LTCUSDT').subscribe((f) => fed.push(f));
+    cleanup.push(async () => sub.unsubscribe());
+    // The feed (unlike fetchMyTrades) also passes on the foreign order's trade, under that order's client id.
+    await until(() => fed.length === 4, 4_000, 'the repeated fills');
+
+    expect(fed.map((f) => [f.tradeId, f.clientOrderId])).toEqual([
+      ['309520011', OURS_A],
+      ['309520012', OURS_B],
+      ['309520013', FOREIGN],
+      ['309520014', OURS_A],
+    ]);
+    // Counted once: 0.5 ordered, 0.4 filled. Counted twice it would read 0 and close the order in the registry.
+    expect(fed.filter((f) => f.clientOrderId === OURS_A).map((f) => f.remaining)).toEqual(['0.1', '0.1']);
   });
 
   it('pages forward from the last trade time until a short page', async () => {
