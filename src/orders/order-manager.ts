@@ -282,7 +282,8 @@ export class OrderManager {
   private async recoverMissingFills(): Promise<number> {
     const { hasFill, lastFillTs, ownsOrder } = this.journal;
     if (!this.venue.fetchMyTrades || !hasFill || !lastFillTs) return 0;
-    const since = lastFillTs() ?? 0;
+    // No fill recorded yet: ask for the venue's recent history rather than from epoch 0 (a real exchange would page years of trades).
+    const since = lastFillTs() ?? undefined;
     const trades = await this.venue.fetchMyTrades(this.symbol, since);
     const missing = trades.filter((f) => !hasFill(f.tradeId) && (ownsOrder?.(f.clientOrderId) ?? true));
     for (const f of missing) {

@@ -13,7 +13,8 @@
  *   only the venue order id, so the mapping comes from the order registry, or
  *   from `fetchOrder` for an order this process did not place; a fill whose
  *   order cannot be resolved yet is held and retried, never emitted wrongly.
- * - `remaining` is the order size minus the fills emitted for it so far.
+ * - `remaining` is the order size minus the fills counted for it so far (once
+ *   per trade id, including those reconciliation reported: ccxt-fill-mapping.ts).
  * - `ts` is the venue's fill time.
  * - All handling is serialised, so a stream batch and a backfill never race.
  * - Health (`onHealth`): a lost stream or a failed backfill is a `gap`
@@ -23,11 +24,12 @@
  */
 import type { Exchange } from 'ccxt';
 import type { Observable } from 'rxjs';
-import { D, toDecimalString } from '../../core/decimal.js';
+import { D } from '../../core/decimal.js';
 import type { FeedProblemEvent, FeedRecoveredEvent } from '../../market-data/market-event.js';
 import type { Fill } from '../venue.js';
 import { FeedHealth } from './ccxt-feed-health.js';
 import { classifyVenueError } from './ccxt-errors.js';
+import { fillOfTrade } from './ccxt-fill-mapping.js';
 import type { MarketBinding } from './ccxt-markets.js';
 import type { OrderRegistry, TrackedOrder } from './ccxt-order-registry.js';
 import { byTimeThenId, RecentIds } from './ccxt-recent-ids.js';
@@ -63,6 +65,13 @@ export interface FillFeedOptions extends CcxtFeedContext {
   readonly resolveOrder: (venueOrderId: string) => Promise<TrackedOrder | undefined>;
   readonly settings: FillFeedSettings;
   readonly retry: RetryPolicy;
+  /**
+   * When reconciliation (`fetchMyTrades`) last read our trades, if it did: the
+   * feed then starts from there, so a fill between that read and this feed's
+   * start is not missed. Trades reported twice are de-duplicated downstream
+   * (PairRuntime, by trade id) and counted once in the registry.
+   */
+  readonly reconciledAt?: () => number | undefined;
   /** Gap and recovered reports of this feed. */
   readonly onHealth?: (event: FeedProblemEvent | FeedRecoveredEvent) => void;
 }
@@ -80,6 +89,8 @@ class FillFeed implements Feed {
   private readonly held = new Map<string, CcxtTrade>();
   private serial: Promise<void> = Promise.resolve();
   private startedAt = 0;
+  /** Fills at or after this time are ours to report (start minus look-back, or the last reconciliation). */
+  private from = 0;
   private lastFillTs: number | undefined;
   private needBackfill = false;
   private readonly health: FeedHealth | null;
@@ -95,8 +106,11 @@ class FillFeed implements Feed {
 
   async run(): Promise<void> {
     this.startedAt = this.o.clock.now();
+    const reconciled = this.o.reconciledAt?.();
+    // From the reconciliation's read minus the overlap: the venue's clock may lag ours (repeats are dropped downstream).
+    this.from = Math.min(this.startedAt - this.o.settings.startupLookbackMs, reconciled === undefined ? Infinity : reconciled - this.o.settings.overlapMs);
     const poll = this.pollLoop();
-    if (this.o.settings.startupLookbackMs > 0) await this.backfill('start');
+    if (this.from < this.startedAt) await this.backfill('start');
     if (this.ex.has['watchMyTrades'] === true) await this.streamLoop('trades');
     else if (this.ex.has['watchOrders'] === true) await this.streamLoop('orders');
     await poll;
@@ -140,8 +154,8 @@ class FillFeed implements Feed {
   /** Fetches our trades since shortly before the last fill seen and handles the new ones (serialised). */
   private backfill(reason: string): Promise<void> {
     return this.queue(async () => {
-      const { pageLimit, maxPages, overlapMs, startupLookbackMs } = this.o.settings;
-      let since = (this.lastFillTs ?? this.startedAt - startupLookbackMs) - overlapMs;
+      const { pageLimit, maxPages, overlapMs } = this.o.settings;
+      let since = (this.lastFillTs ?? this.from) - overlapMs;
       for (let page = 0; page < maxPages && !this.loop.stopped; page++) {
         let raw;
         try {
@@ -154,7 +168,7 @@ class FillFeed implements Feed {
           return;
         }
         const trades = parseFills(raw);
-        await this.handleNow(trades.filter((t) => t.timestamp >= this.startedAt - startupLookbackMs));
+        await this.handleNow(trades.filter((t) => t.timestamp >= this.from));
         if (trades.length < pageLimit) break;
         since = Math.max(...trades.map((t) => t.timestamp));
       }
@@ -198,25 +212,11 @@ class FillFeed implements Feed {
         continue;
       }
       this.seen.add(t.id);
-      const remaining = this.o.registry.applyFill(order, D(t.amount));
+      // Counted once per trade id: a trade reconciliation already reported does not shrink `remaining` twice.
+      const remaining = this.o.registry.applyFill(order, D(t.amount), t.id);
       if (remaining === undefined) this.o.logger.warn({ tradeId: t.id, clientOrderId: order.clientOrderId }, 'order size unknown; remaining reported as 0');
       this.lastFillTs = Math.max(this.lastFillTs ?? t.timestamp, t.timestamp);
-      const quote = this.o.market.spec.quote;
-      this.loop.emit({
-        venue: this.o.venue,
-        symbol: this.o.market.spec.symbol,
-        tradeId: t.id,
-        clientOrderId: order.clientOrderId,
-        venueOrderId: t.order,
-        side: t.side,
-        price: toDecimalString(D(t.price)),
-        amount: toDecimalString(D(t.amount)),
-        fee: toDecimalString(D(t.fee?.cost ?? 0)),
-        feeCurrency: t.fee?.currency ?? quote,
-        liquidity: t.takerOrMaker ?? 'taker',
-        remaining: toDecimalString(remaining ?? D(0)),
-        ts: t.timestamp,
-      });
+      this.loop.emit(fillOfTrade(this.o.venue, this.o.market, t, { clientOrderId: order.clientOrderId, venueOrderId: t.order }, remaining ?? D(0)));
     }
   }
 }

@@ -25,6 +25,8 @@ export interface TrackedOrder {
   amount: Decimal | undefined;
   /** Filled amount we have reported as fills (drives `Fill.remaining`). */
   filled: Decimal;
+  /** Trade ids counted in `filled`: a trade reported twice (feed and reconciliation) is counted once. */
+  readonly fillIds: Set<string>;
   state: TrackedState;
 }
 
@@ -58,7 +60,7 @@ export class OrderRegistry {
   upsert(facts: OrderFacts): TrackedOrder {
     let t = this.byClient.get(facts.clientOrderId);
     if (!t) {
-      t = { clientOrderId: facts.clientOrderId, symbol: facts.symbol, venueOrderId: undefined, side: undefined, amount: undefined, filled: D(0), state: facts.state };
+      t = { clientOrderId: facts.clientOrderId, symbol: facts.symbol, venueOrderId: undefined, side: undefined, amount: undefined, filled: D(0), fillIds: new Set(), state: facts.state };
       this.byClient.set(facts.clientOrderId, t);
     }
     if (facts.venueOrderId !== undefined) {
@@ -79,9 +81,15 @@ export class OrderRegistry {
     if (FINISHED.has(state)) this.prune();
   }
 
-  /** Adds a fill to its order; the amount still open afterwards, when the order size is known. */
-  applyFill(t: TrackedOrder, amount: Decimal): Decimal | undefined {
-    t.filled = t.filled.plus(amount);
+  /**
+   * Adds a fill to its order (once per trade id); the amount still open
+   * afterwards, when the order size is known.
+   */
+  applyFill(t: TrackedOrder, amount: Decimal, tradeId: string): Decimal | undefined {
+    if (!t.fillIds.has(tradeId)) {
+      t.fillIds.add(tradeId);
+      t.filled = t.filled.plus(amount);
+    }
     if (!t.amount) return undefined;
     const remaining = t.amount.minus(t.filled);
     if (remaining.lte(0)) {
@@ -90,6 +98,16 @@ export class OrderRegistry {
       return D(0);
     }
     return remaining;
+  }
+
+  /**
+   * What the venue says the order has filled, with the trade ids that make it
+   * up as far as we know them (reconciliation): later fills of the order then
+   * report the right `remaining`, and these trades are never counted again.
+   */
+  seedFilled(t: TrackedOrder, venueFilled: Decimal, tradeIds: readonly string[]): void {
+    for (const id of tradeIds) t.fillIds.add(id);
+    if (venueFilled.gt(t.filled)) t.filled = venueFilled;
   }
 
   /** The running placement of this client order id, if any. */

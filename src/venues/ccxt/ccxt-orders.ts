@@ -455,8 +455,7 @@ export class CcxtOrders {
   async resolveOrder(venueOrderId: string, binding: MarketBinding): Promise<TrackedOrder | undefined> {
     const known = this.o.registry.getByVenueId(venueOrderId);
     if (known) return known;
-    const raw = await withRetry(() => this.ex.fetchOrder(venueOrderId, binding.unified), { clock: this.o.clock, policy: this.o.retry, secrets: this.o.secrets, signal: this.o.signal });
-    const o = parseReply(ccxtOrderSchema, raw, 'order');
+    const o = await this.fetchOrderState(venueOrderId, binding);
     return this.o.registry.upsert({
       clientOrderId: o.clientOrderId ?? o.id,
       symbol: binding.spec.symbol,
@@ -465,5 +464,11 @@ export class CcxtOrders {
       amount: o.amount === null || o.amount === undefined ? undefined : D(o.amount),
       state: o.status === 'open' ? 'open' : 'closed',
     });
+  }
+
+  /** The order as the venue holds it now (fetchOrder by venue id, retried); errors are ccxt's, for the caller to classify. */
+  async fetchOrderState(venueOrderId: string, binding: MarketBinding): Promise<CcxtOrder> {
+    const raw = await withRetry(() => this.ex.fetchOrder(venueOrderId, binding.unified), { clock: this.o.clock, policy: this.o.retry, secrets: this.o.secrets, signal: this.o.signal });
+    return parseReply(ccxtOrderSchema, raw, 'order');
   }
 }

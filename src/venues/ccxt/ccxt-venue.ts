@@ -11,6 +11,8 @@
  *   ccxt-book-feed.ts    order book stream: resync, stale, REST fallback
  *   ccxt-trade-feed.ts   public trades: backfill after a reconnect, de-duplicated
  *   ccxt-fill-feed.ts    our fills: stream + REST reconciliation, de-duplicated
+ *   ccxt-my-trades.ts    fetchMyTrades: our fills since a time, for restart recovery
+ *   ccxt-fill-mapping.ts one trade -> Fill, shared by the two above
  *   ccxt-watch-loop.ts   the loop under the three feeds: reconnect with backoff, teardown
  *   dead-mans-switch.ts  exchange-side cancel-all timer
  *   ccxt-quirks.ts       per-exchange differences of ccxt's unified API
@@ -30,6 +32,7 @@ import { ccxtBookFeed, DEFAULT_BOOK_FEED, type BookFeedSettings } from './ccxt-b
 import { classifyVenueError, CcxtVenueError } from './ccxt-errors.js';
 import { createCcxtExchange, credentialsFromEnv, defaultMarketType, secretsOf, type CcxtExchangeOptions } from './ccxt-exchange.js';
 import { ccxtFillFeed, DEFAULT_FILL_FEED, type FillFeedSettings } from './ccxt-fill-feed.js';
+import { ENGINE_CLIENT_ORDER_ID, fetchOurTrades } from './ccxt-my-trades.js';
 import { MarketIndex, type CcxtMarketType, type FeeOverride, type MarketBinding } from './ccxt-markets.js';
 import { OrderRegistry } from './ccxt-order-registry.js';
 import { CcxtOrders, type CcxtOrderResult } from './ccxt-orders.js';
@@ -56,6 +59,11 @@ export interface CcxtVenueOptions extends CcxtExchangeOptions {
   readonly book?: Partial<BookFeedSettings>;
   readonly trades?: Partial<TradeFeedSettings>;
   readonly fills?: Partial<FillFeedSettings>;
+  /**
+   * Whether a client order id is ours (fetchMyTrades skips the trades of other
+   * orders); default the engine's format (ENGINE_CLIENT_ORDER_ID).
+   */
+  readonly ownsClientOrderId?: (clientOrderId: string) => boolean;
   /** Exchange-side cancel-all timer; `false` to leave it off. Started by `startDeadMansSwitch()`. */
   readonly deadMansSwitch?: Partial<DeadMansSwitchSettings> | false;
 }
@@ -77,6 +85,8 @@ export class CcxtVenue implements Venue {
   private readonly books = new Map<string, Observable<BookFeedEvent>>();
   private readonly tradeFeeds = new Map<string, Observable<TradeEvent>>();
   private readonly fillFeeds = new Map<string, Observable<Fill>>();
+  /** Per venue symbol: when fetchMyTrades last read our trades (the fill feed starts from there). */
+  private readonly reconciledAt = new Map<string, number>();
   /** Venue symbols whose book feed is in an open outage. */
   private readonly unhealthy = new Set<string>();
   /** `<feed>:<symbol>` of every feed in an open outage. */
@@ -179,11 +189,45 @@ export class CcxtVenue implements Venue {
         market,
         registry: this.registry,
         resolveOrder: (venueOrderId) => this.orders.resolveOrder(venueOrderId, market),
+        reconciledAt: () => this.reconciledAt.get(symbol),
         settings: { ...DEFAULT_FILL_FEED, ...this.opts.fills },
         retry: this.retry,
         onHealth: (e) => this.reportHealth('fills', e),
       }),
     );
+  }
+
+  /**
+   * Our fills on `symbol` at or after `since` (all of the venue's recent ones
+   * without it), oldest first, each with our client order id; trades of orders
+   * that are not ours are skipped and logged. See ccxt-my-trades.ts.
+   */
+  async fetchMyTrades(symbol: string, since?: number): Promise<readonly Fill[]> {
+    const market = (await this.markets_()).require(symbol);
+    const readAt = this.clock.now();
+    const settings = { ...DEFAULT_FILL_FEED, ...this.opts.fills };
+    const fills = await fetchOurTrades(
+      {
+        exchange: this.exchange,
+        venue: this.id,
+        market,
+        registry: this.registry,
+        fetchOrder: (venueOrderId) => this.orders.fetchOrderState(venueOrderId, market),
+        isOurs: this.opts.ownsClientOrderId ?? ((id) => ENGINE_CLIENT_ORDER_ID.test(id)),
+        pageLimit: settings.pageLimit,
+        maxPages: settings.maxPages,
+        clock: this.clock,
+        retry: this.retry,
+        logger: this.log,
+        secrets: this.secrets(),
+        signal: this.closing.signal,
+      },
+      since,
+    );
+    // A fill feed started after this read backfills from the read on, minus its overlap.
+    const previous = this.reconciledAt.get(symbol);
+    this.reconciledAt.set(symbol, previous === undefined ? readAt : Math.min(previous, readAt));
+    return fills;
   }
 
   /** What every feed is given: exchange, venue id, clock, logger, secrets to redact. */
