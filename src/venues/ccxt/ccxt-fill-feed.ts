@@ -63,6 +63,8 @@ export interface FillFeedOptions extends CcxtFeedContext {
   readonly registry: OrderRegistry;
   /** The order behind a venue order id the registry does not know (fetchOrder). */
   readonly resolveOrder: (venueOrderId: string) => Promise<TrackedOrder | undefined>;
+  /** Whether a client order id is one of ours: trades of other orders on the account (manual, another bot) are not our fills. */
+  readonly isOurs?: (clientOrderId: string) => boolean;
   readonly settings: FillFeedSettings;
   readonly retry: RetryPolicy;
   /**
@@ -209,6 +211,11 @@ class FillFeed implements Feed {
       }
       if (!order) {
         this.held.set(t.id, t);
+        continue;
+      }
+      if (this.o.isOurs && !this.o.isOurs(order.clientOrderId)) {
+        this.seen.add(t.id);
+        this.o.logger.warn({ tradeId: t.id, venueOrderId: t.order, clientOrderId: order.clientOrderId }, 'trade of an order that is not ours (another client on the account); not our fill, skipped');
         continue;
       }
       this.seen.add(t.id);

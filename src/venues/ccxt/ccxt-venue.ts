@@ -189,6 +189,7 @@ export class CcxtVenue implements Venue {
         market,
         registry: this.registry,
         resolveOrder: (venueOrderId) => this.orders.resolveOrder(venueOrderId, market),
+        isOurs: this.opts.ownsClientOrderId ?? ((id) => ENGINE_CLIENT_ORDER_ID.test(id)),
         reconciledAt: () => this.reconciledAt.get(symbol),
         settings: { ...DEFAULT_FILL_FEED, ...this.opts.fills },
         retry: this.retry,

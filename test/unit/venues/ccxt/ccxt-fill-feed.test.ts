@@ -169,7 +169,9 @@ describe('CcxtVenue.watchFills over a loopback websocket server standing in for 
     const closed = recordedCase(RESPONSES, 'fetchOrder', 'Fetch spot closed order');
     const tradeTime = spotTrade.parsedResponse[0].timestamp as number;
     const clock = new VirtualClock(tradeTime + 5_000);
-    const venue = new CcxtVenue({ exchange, clock, deadMansSwitch: false, symbols: ['LTCUSDT'], fills: { startupLookbackMs: 60_000 } });
+    // The recorded order was placed by another client (its id is not ours): declared ours here, so the feed maps it.
+    const RECORDED_CLIENT_ID = 'x-R4BD3S825806ed40c861260428a48c';
+    const venue = new CcxtVenue({ exchange, clock, deadMansSwitch: false, symbols: ['LTCUSDT'], fills: { startupLookbackMs: 60_000 }, ownsClientOrderId: (id) => id === RECORDED_CLIENT_ID });
     cleanup.push(() => venue.close());
     http.on('GET', '/api/v3/myTrades', { body: spotTrade.httpResponse });
     // Binance's myTrades has no client order id: the adapter asks for the order (recorded reply, re-keyed to this trade's order).
@@ -194,5 +196,27 @@ describe('CcxtVenue.watchFills over a loopback websocket server standing in for 
       ts: 1698138992358,
     });
     expect(paramsOf(http.to('GET', '/api/v3/order')[0]!)).toMatchObject({ symbol: 'LTCUSDT', orderId: '3784695242' });
+  });
+
+  it('skips a trade of an order that is not ours (another client on the account): it is no fill of ours', async () => {
+    const { exchange, http } = binanceWithRecordedHttp();
+    exchange.has['watchMyTrades'] = false;
+    exchange.has['watchOrders'] = false;
+    const spotTrade = recordedCase(RESPONSES, 'fetchMyTrades', 'Spot private trade');
+    const closed = recordedCase(RESPONSES, 'fetchOrder', 'Fetch spot closed order');
+    const tradeTime = spotTrade.parsedResponse[0].timestamp as number;
+    const clock = new VirtualClock(tradeTime + 5_000);
+    // The recorded order was placed by another client: its id is not of our format.
+    const venue = new CcxtVenue({ exchange, clock, deadMansSwitch: false, symbols: ['LTCUSDT'], fills: { startupLookbackMs: 60_000 } });
+    cleanup.push(() => venue.close());
+    http.on('GET', '/api/v3/myTrades', { body: spotTrade.httpResponse });
+    // Binance's myTrades has no client order id: the adapter asks for the order (recorded reply, re-keyed to this trade's order).
+    http.on('GET', '/api/v3/order', { body: { ...closed.httpResponse, orderId: '3784695242', origQty: '0.20000000', executedQty: '0.20000000' } });
+    const fills: Fill[] = [];
+    const sub = venue.watchFills('LTCUSDT').subscribe((f) => fills.push(f));
+    cleanup.push(async () => sub.unsubscribe());
+    await until(() => http.to('GET', '/api/v3/order').length > 0, 4_000, 'the order lookup');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fills).toEqual([]);
   });
 });
