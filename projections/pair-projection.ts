@@ -93,6 +93,8 @@ export interface PairSummary {
   readonly fees: string;
   readonly netPnl: string;
   readonly state: PairState;
+  /** Fees in a third currency (e.g. BNB), per currency; not in `fees` or `netPnl`. Present only when there were some. */
+  readonly otherFees?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -117,5 +119,6 @@ export function summarisePair(p: PairProjection): PairSummary {
     fees: report(pnl.fees),
     netPnl: report(pnl.netPnl),
     state: p.state,
+    ...(p.feesAndMark.otherFees ? { otherFees: p.feesAndMark.otherFees } : {}),
   };
 }

@@ -7,16 +7,23 @@ export interface FeesAndMark {
   readonly fees: string;
   /** Last mid recorded in a QuoteDecided event: the mark for unrealised PnL. */
   readonly lastMid: string | null;
+  /**
+   * Fees charged in a third currency (Binance's BNB discount), per currency.
+   * The log holds no price for them, so they are kept apart and not in the
+   * quote-currency fees or the net PnL. Absent until the first one.
+   */
+  readonly otherFees?: Readonly<Record<string, string>>;
 }
 
 export const emptyFeesAndMark = (): FeesAndMark => ({ fees: '0', lastMid: null });
 
-/** Fees charged in the base currency are valued at the fill price. */
+/** Fees charged in the base currency are valued at the fill price; a third currency is kept apart (see otherFees). */
 export function applyFillFee(state: FeesAndMark, fill: EventData<'OrderFilled'>, market: { base: string; quote: string }): FeesAndMark {
-  const fee = fill.feeCurrency === market.base ? D(fill.fee).times(fill.price) : D(fill.fee);
   if (fill.feeCurrency !== market.base && fill.feeCurrency !== market.quote) {
-    throw new Error(`fee currency ${fill.feeCurrency} is neither ${market.base} nor ${market.quote} (trade ${fill.tradeId})`);
+    const other = state.otherFees ?? {};
+    return { ...state, otherFees: { ...other, [fill.feeCurrency]: toDecimalString(D(other[fill.feeCurrency] ?? '0').plus(fill.fee)) } };
   }
+  const fee = fill.feeCurrency === market.base ? D(fill.fee).times(fill.price) : D(fill.fee);
   return { ...state, fees: toDecimalString(D(state.fees).plus(fee)) };
 }
 

@@ -110,7 +110,7 @@ export function riskOnTrade(s: PairRiskState, p: RiskAndToxicityParams, trade: {
   return { ...s, toxicity: tox.state, alarm: withAlarm(s, tox.alarm) };
 }
 
-export function riskOnFill(s: PairRiskState, p: RiskAndToxicityParams, market: { readonly base: string }, ts: number, fill: PnlFill): PairRiskState {
+export function riskOnFill(s: PairRiskState, p: RiskAndToxicityParams, market: { readonly base: string; readonly quote: string }, ts: number, fill: PnlFill): PairRiskState {
   const tox = toxicityOnFill(s.toxicity, p.toxicity, { ts, side: fill.side, amount: fill.amount, price: fill.price });
   const sideFills = p.risk.maxTradesPerMinute > 0 ? keepWindow([...s.sideFills, { ts, side: fill.side }], ts, p.risk.tradesWindowMs) : s.sideFills;
   return {

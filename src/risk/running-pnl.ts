@@ -67,9 +67,11 @@ export interface PnlFill {
   readonly feeCurrency?: string;
 }
 
-export function applyFillToPnl(s: RunningPnl, fill: PnlFill, market: { readonly base: string }): RunningPnl {
+export function applyFillToPnl(s: RunningPnl, fill: PnlFill, market: { readonly base: string; readonly quote: string }): RunningPnl {
   const price = toDecimalString(fill.price);
   const inventory = applyFillToInventory(s.inventory, { side: fill.side, price, amount: toDecimalString(fill.amount) });
+  // As the projection (projections/pnl.ts): a fee in a third currency (BNB) has no price here and is not counted.
+  if (fill.feeCurrency !== undefined && fill.feeCurrency !== market.base && fill.feeCurrency !== market.quote) return { ...s, inventory };
   const fee = fill.feeCurrency === market.base ? D(fill.fee).times(price) : D(fill.fee);
   return { ...s, inventory, fees: toDecimalString(D(s.fees).plus(fee)) };
 }

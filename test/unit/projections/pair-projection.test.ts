@@ -33,8 +33,12 @@ describe('pair projection', () => {
     expect(summarisePair(p).fees).toBe('0.05');
   });
 
-  it('rejects a fee in a currency that is neither base nor quote', () => {
-    expect(() => foldPair([started, filled('a', 't1', 'buy', '100', '1', '0', '1', 'BNB')])).toThrow(/fee currency BNB/);
+  it('keeps a fee in a third currency (BNB) apart, per currency, out of the quote fees and the net PnL', () => {
+    const p = foldPair([started, filled('a', 't1', 'buy', '100', '1', '0', '0.0015', 'BNB'), filled('b', 't2', 'sell', '100', '1', '0', '0.0025', 'BNB'), filled('c', 't3', 'buy', '100', '1', '0', '0.1')]);
+    expect(p.feesAndMark.otherFees).toEqual({ BNB: '0.004' });
+    expect(summarisePair(p).fees).toBe('0.1');
+    expect(summarisePair(p).otherFees).toEqual({ BNB: '0.004' });
+    expect(p.inventory.position).toBe('1');
   });
 
   it('tracks the state from the transitions and the open orders through ack, fill and cancel', () => {

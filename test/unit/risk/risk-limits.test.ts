@@ -79,7 +79,7 @@ describe('trades per minute on one side', () => {
 });
 
 describe('running PnL', () => {
-  const market = { base: 'BTC' };
+  const market = { base: 'BTC', quote: 'USDT' };
   it('realises with average cost, charges fees (base fees at the fill price), marks at the mid', () => {
     let s = seedRunningPnl(undefined, DAY0);
     s = applyFillToPnl(s, { side: 'buy', price: 100, amount: 2, fee: 0.1 }, market);
@@ -88,6 +88,12 @@ describe('running PnL', () => {
     // realised 10, unrealised (105-100)*1 = 5, fees 0.1 + 0.11 = 0.21
     expect(netPnl(s)).toBe('14.79');
     expect(s.peak).toBe('14.79');
+  });
+
+  it('a fee in a third currency (BNB) is not counted in the quote PnL, and never throws', () => {
+    const withBnb = applyFillToPnl(seedRunningPnl(undefined, DAY0), { side: 'buy', price: 100, amount: 1, fee: 0.02, feeCurrency: 'BNB' }, market);
+    expect(withBnb.fees).toBe('0');
+    expect(withBnb.inventory.position).toBe('1');
   });
 
   it('counts the daily loss from 00:00 UTC and starts again the next day', () => {
