@@ -1,12 +1,8 @@
 import type { Exchange } from 'ccxt';
 import { z } from 'zod';
-import type { Clock } from '../clock/clock.js';
-import type { Logger } from '../log/logger.js';
 import type { PairSummary } from '../../projections/pair-projection.js';
 import { UsageError } from '../cli/errors.js';
-import type { EngineConfig } from '../config/engine-config.js';
-import { runLive } from '../service/live-runner.js';
-import type { EventStore } from '../store/event-store.js';
+import { runLive, type LiveRunOptions } from '../service/live-runner.js';
 import type { Venue } from './venue.js';
 
 /**
@@ -171,13 +167,8 @@ export interface LiveVenue {
   readonly symbols: readonly string[];
 }
 
-export interface LiveStart {
-  readonly store: EventStore;
-  readonly config: EngineConfig;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly instanceId: string;
-  readonly signal: AbortSignal;
+/** What live trading needs besides the venues (LiveRunOptions), plus test hooks. */
+export interface LiveStart extends Omit<LiveRunOptions, 'venues'> {
   /** Tests: ready ccxt instances (recorded HTTP layer), matched to --exchange by their id; default built from the spec. */
   readonly exchange?: Exchange;
   readonly exchanges?: readonly Exchange[];

@@ -8,85 +8,28 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { RecordedEvent } from '../../../events/envelope.js';
 import { SqliteEventStore } from '../../../src/store/sqlite-event-store.js';
 import { MM, ROOT, tempDir } from '../../e2e/cli-harness.js';
-import { fixture, readRecordedStreams, recordedCase, TEST_CREDENTIALS, until } from '../../unit/venues/ccxt/ccxt-fixtures.js';
-import { LoopbackBinanceWs } from '../../unit/venues/ccxt/loopback-binance-ws.js';
-import { paramsOf, RecordedHttp } from '../../unit/venues/ccxt/recorded-http.js';
-
-/** The recorded-payload router, served over real HTTP on 127.0.0.1. */
-async function serveHttp(http: RecordedHttp): Promise<{ server: Server; origin: string }> {
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined;
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-      http
-        .fetch(`http://127.0.0.1${req.url ?? '/'}`, { method: req.method ?? 'GET', ...(body !== undefined ? { body } : {}), headers })
-        .then(async (reply) => {
-          res.writeHead(reply.status, { 'content-type': 'application/json' });
-          res.end(await reply.text());
-        })
-        .catch((err: unknown) => {
-          res.writeHead(599);
-          res.end(String(err));
-        });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return { server, origin: `http://127.0.0.1:${address.port}` };
-}
+import { TEST_CREDENTIALS, until } from '../../unit/venues/ccxt/ccxt-fixtures.js';
+import { paramsOf } from '../../unit/venues/ccxt/recorded-http.js';
+import { startLoopbackExchange, type LoopbackExchange } from './loopback-exchange.js';
 
 describe('mm run --venue ccxt --exchange binance --symbols BTC/USDT (separate process, loopback exchange replaying recorded payloads)', () => {
-  let ws: LoopbackBinanceWs;
-  let httpServer: Server;
+  let exchange: LoopbackExchange;
+  let ws: LoopbackExchange['ws'];
   let origin: string;
-  const http = new RecordedHttp();
-  const live = new Map<string, Record<string, string>>();
+  let http: LoopbackExchange['http'];
+  let live: LoopbackExchange['live'];
 
   beforeAll(async () => {
-    const rec = await readRecordedStreams(3_000);
-    ws = await LoopbackBinanceWs.start();
-    ({ server: httpServer, origin } = await serveHttp(http));
-    const createCase = recordedCase('binance-responses.json', 'createOrder', 'spot +selfTradePrevention +iceberg');
-    let orderIds = 0;
-    http.on('GET', '/api/v3/exchangeInfo', { body: fixture('binance-markets.json').spotExchangeInfo });
-    http.on('GET', '/api/v3/openOrders', { body: [] });
-    http.on('GET', '/api/v3/depth', { body: rec.snapshot });
-    http.on('GET', '/api/v3/myTrades', { body: [] });
-    http.on('POST', '/api/v3/order', (req) => {
-      const p = paramsOf(req);
-      const body = { ...createCase.httpResponse, orderId: String(++orderIds), symbol: p['symbol'], clientOrderId: p['newClientOrderId'], price: p['price'], origQty: p['quantity'], side: p['side'], type: p['type'], icebergQty: '0' };
-      live.set(body.orderId, body);
-      return { body };
-    });
-    http.on('DELETE', '/api/v3/order', (req) => {
-      const order = live.get(paramsOf(req)['orderId']!);
-      if (!order) return { status: 400, body: { code: -2011, msg: 'Unknown order sent.' } };
-      live.delete(order['orderId']!);
-      return { body: { ...order, status: 'CANCELED', executedQty: '0' } };
-    });
-    http.on('DELETE', '/api/v3/openOrders', { status: 400, body: { code: -2011, msg: 'Unknown order sent.' } });
-    ws.onSubscribe = (stream) => {
-      const payloads = stream === 'btcusdt@depth@100ms' ? rec.depth : stream === 'btcusdt@trade' ? rec.trades : [];
-      void (async () => {
-        for (const p of payloads) {
-          ws.publish(stream, p);
-          await new Promise((r) => setTimeout(r, 5));
-        }
-      })();
-    };
+    exchange = await startLoopbackExchange();
+    ({ ws, origin, http, live } = exchange);
   });
 
   afterAll(async () => {
-    await ws.close();
-    await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    await exchange.close();
   });
 
   const OPS_TOKEN = 'live-operator-token-0001';
