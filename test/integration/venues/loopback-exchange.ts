@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import { fixture, readRecordedStreams, recordedCase } from '../../unit/venues/ccxt/ccxt-fixtures.js';
+import { fixture, readRecordedStreams } from '../../unit/venues/ccxt/ccxt-fixtures.js';
 import { LoopbackBinanceWs } from '../../unit/venues/ccxt/loopback-binance-ws.js';
-import { paramsOf, RecordedHttp } from '../../unit/venues/ccxt/recorded-http.js';
+import { RecordedHttp } from '../../unit/venues/ccxt/recorded-http.js';
+import { serveRecordedSpot } from '../../unit/venues/ccxt/recorded-spot-exchange.js';
 
 /*
  * A loopback stand-in for Binance spot, for `mm run --venue ccxt` run as a
@@ -55,40 +56,8 @@ export async function startLoopbackExchange(opts: { readonly subscribersPerStrea
   const ws = await LoopbackBinanceWs.start();
   const http = new RecordedHttp();
   const { server, origin } = await serveHttp(http);
-  const live = new Map<string, Record<string, string>>();
-  const createCase = recordedCase('binance-responses.json', 'createOrder', 'spot +selfTradePrevention +iceberg');
-  let orderIds = 0;
   http.on('GET', '/api/v3/exchangeInfo', { body: fixture('binance-markets.json').spotExchangeInfo });
-  http.on('GET', '/api/v3/openOrders', { body: [] });
-  http.on('GET', '/api/v3/depth', { body: rec.snapshot });
-  http.on('GET', '/api/v3/myTrades', { body: [] });
-  http.on('POST', '/api/v3/order', (req) => {
-    const p = paramsOf(req);
-    const body = { ...createCase.httpResponse, orderId: String(++orderIds), symbol: p['symbol'], clientOrderId: p['newClientOrderId'], price: p['price'], origQty: p['quantity'], side: p['side'], type: p['type'], icebergQty: '0' };
-    live.set(body.orderId, body);
-    return { body };
-  });
-  http.on('DELETE', '/api/v3/order', (req) => {
-    const order = live.get(paramsOf(req)['orderId']!);
-    if (!order) return { status: 400, body: { code: -2011, msg: 'Unknown order sent.' } };
-    live.delete(order['orderId']!);
-    return { body: { ...order, status: 'CANCELED', executedQty: '0' } };
-  });
-  http.on('DELETE', '/api/v3/openOrders', { status: 400, body: { code: -2011, msg: 'Unknown order sent.' } });
-  const wanted = opts.subscribersPerStream ?? 1;
-  const subscribers = new Map<string, number>();
-  ws.onSubscribe = (stream) => {
-    const n = (subscribers.get(stream) ?? 0) + 1;
-    subscribers.set(stream, n);
-    if (n !== wanted) return;
-    const payloads = stream === 'btcusdt@depth@100ms' ? rec.depth : stream === 'btcusdt@trade' ? rec.trades : [];
-    void (async () => {
-      for (const p of payloads) {
-        ws.publish(stream, p);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
-  };
+  const live = serveRecordedSpot(http, ws, rec, { subscribersPerStream: opts.subscribersPerStream ?? 1, publishEveryMs: 5 });
   return {
     origin,
     ws,

@@ -14,7 +14,8 @@ import { parseEngineConfig } from '../../../src/config/engine-config.js';
 import { REDACTED_PATHS } from '../../../src/log/logger.js';
 import { MemoryEventStore } from '../../../src/store/memory-event-store.js';
 import { parseVenueSpec, startVenue, VenueSpecError } from '../../../src/venues/venue-factory.js';
-import { binanceWithRecordedHttp, readRecordedStreams, recordedCase, TEST_CREDENTIALS, until } from './ccxt/ccxt-fixtures.js';
+import { binanceWithRecordedHttp, readRecordedStreams, TEST_CREDENTIALS, until } from './ccxt/ccxt-fixtures.js';
+import { serveRecordedSpot } from './ccxt/recorded-spot-exchange.js';
 import { LoopbackBinanceWs } from './ccxt/loopback-binance-ws.js';
 import { paramsOf } from './ccxt/recorded-http.js';
 
@@ -90,34 +91,7 @@ describe('mm run --venue ccxt (recorded HTTP layer and loopback websocket server
     const { exchange, http } = binanceWithRecordedHttp();
     await server.install(exchange);
     cleanup.push(() => server.close());
-    const createCase = recordedCase('binance-responses.json', 'createOrder', 'spot +selfTradePrevention +iceberg');
-    let orderIds = 0;
-    const live = new Map<string, Record<string, string>>();
-    http.on('GET', '/api/v3/openOrders', { body: [] });
-    http.on('GET', '/api/v3/depth', { body: rec.snapshot });
-    http.on('GET', '/api/v3/myTrades', { body: [] });
-    http.on('POST', '/api/v3/order', (req) => {
-      const p = paramsOf(req);
-      const body = { ...createCase.httpResponse, orderId: String(++orderIds), symbol: p['symbol'], clientOrderId: p['newClientOrderId'], price: p['price'], origQty: p['quantity'], side: p['side'], type: p['type'], icebergQty: '0' };
-      live.set(body.orderId, body);
-      return { body };
-    });
-    http.on('DELETE', '/api/v3/order', (req) => {
-      const order = live.get(paramsOf(req)['orderId']!);
-      if (!order) return { status: 400, body: { code: -2011, msg: 'Unknown order sent.' } };
-      live.delete(order['orderId']!);
-      return { body: { ...order, status: 'CANCELED', executedQty: '0' } };
-    });
-    http.on('DELETE', '/api/v3/openOrders', { status: 400, body: { code: -2011, msg: 'Unknown order sent.' } });
-    server.onSubscribe = (stream) => {
-      const payloads = stream === 'btcusdt@depth@100ms' ? rec.depth : stream === 'btcusdt@trade' ? rec.trades : [];
-      void (async () => {
-        for (const p of payloads) {
-          server.publish(stream, p);
-          await new Promise((r) => setTimeout(r, 3));
-        }
-      })();
-    };
+    const live = serveRecordedSpot(http, server, rec);
 
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });

@@ -13,7 +13,8 @@ import { silentLogger } from '../../../../src/log/logger.js';
 import { PairRuntime } from '../../../../src/service/pair-runtime.js';
 import { MemoryEventStore } from '../../../../src/store/memory-event-store.js';
 import { CcxtVenue } from '../../../../src/venues/ccxt/ccxt-venue.js';
-import { binanceWithRecordedHttp, readRecordedStreams, recordedCase, until } from './ccxt-fixtures.js';
+import { binanceWithRecordedHttp, readRecordedStreams, until } from './ccxt-fixtures.js';
+import { serveRecordedSpot } from './recorded-spot-exchange.js';
 import { LoopbackBinanceWs } from './loopback-binance-ws.js';
 import { paramsOf } from './recorded-http.js';
 
@@ -36,34 +37,7 @@ describe('PairRuntime on CcxtVenue (recorded HTTP layer and loopback websocket s
       await server.close();
     });
 
-    const createCase = recordedCase('binance-responses.json', 'createOrder', 'spot +selfTradePrevention +iceberg');
-    let orderIds = 0;
-    const live = new Map<string, Record<string, string>>();
-    http.on('GET', '/api/v3/openOrders', { body: [] });
-    http.on('GET', '/api/v3/depth', { body: rec.snapshot });
-    http.on('GET', '/api/v3/myTrades', { body: [] });
-    http.on('POST', '/api/v3/order', (req) => {
-      const p = paramsOf(req);
-      const body = { ...createCase.httpResponse, orderId: String(++orderIds), symbol: p['symbol'], clientOrderId: p['newClientOrderId'], price: p['price'], origQty: p['quantity'], side: p['side'], type: p['type'], icebergQty: '0' };
-      live.set(body.orderId, body);
-      return { body };
-    });
-    http.on('DELETE', '/api/v3/order', (req) => {
-      const order = live.get(paramsOf(req)['orderId']!);
-      if (!order) return { status: 400, body: { code: -2011, msg: 'Unknown order sent.' } };
-      live.delete(order['orderId']!);
-      return { body: { ...order, status: 'CANCELED', executedQty: '0' } };
-    });
-    http.on('DELETE', '/api/v3/openOrders', { status: 400, body: { code: -2011, msg: 'Unknown order sent.' } });
-    server.onSubscribe = (stream) => {
-      const payloads = stream === 'btcusdt@depth@100ms' ? rec.depth : stream === 'btcusdt@trade' ? rec.trades : [];
-      void (async () => {
-        for (const p of payloads) {
-          server.publish(stream, p);
-          await new Promise((r) => setTimeout(r, 3));
-        }
-      })();
-    };
+    const live = serveRecordedSpot(http, server, rec);
 
     const [market] = await venue.markets();
     const store = new MemoryEventStore();
@@ -110,36 +84,9 @@ describe('PairRuntime on CcxtVenue (recorded HTTP layer and loopback websocket s
       await venue.close();
       await server.close();
     });
-    const createCase = recordedCase('binance-responses.json', 'createOrder', 'spot +selfTradePrevention +iceberg');
-    let orderIds = 0;
-    const live = new Map<string, Record<string, string>>();
-    http.on('GET', '/api/v3/openOrders', { body: [] });
-    http.on('GET', '/api/v3/depth', { body: rec.snapshot });
-    http.on('GET', '/api/v3/myTrades', { body: [] });
-    // The account affords buys of at most 0.001 BTC: larger ones get Binance's -2010 reply.
-    http.on('POST', '/api/v3/order', (req) => {
-      const p = paramsOf(req);
-      if (p['side'] === 'BUY' && Number(p['quantity']) > 0.001) return { status: 400, body: { code: -2010, msg: 'Account has insufficient balance for requested action.' } };
-      const body = { ...createCase.httpResponse, orderId: String(++orderIds), symbol: p['symbol'], clientOrderId: p['newClientOrderId'], price: p['price'], origQty: p['quantity'], side: p['side'], type: p['type'], icebergQty: '0' };
-      live.set(body.orderId, body);
-      return { body };
+    const live = serveRecordedSpot(http, server, rec, {
+      refuse: (p) => (p['side'] === 'BUY' && Number(p['quantity']) > 0.001 ? { status: 400, body: { code: -2010, msg: 'Account has insufficient balance for requested action.' } } : undefined),
     });
-    http.on('DELETE', '/api/v3/order', (req) => {
-      const order = live.get(paramsOf(req)['orderId']!);
-      if (!order) return { status: 400, body: { code: -2011, msg: 'Unknown order sent.' } };
-      live.delete(order['orderId']!);
-      return { body: { ...order, status: 'CANCELED', executedQty: '0' } };
-    });
-    http.on('DELETE', '/api/v3/openOrders', { status: 400, body: { code: -2011, msg: 'Unknown order sent.' } });
-    server.onSubscribe = (stream) => {
-      const payloads = stream === 'btcusdt@depth@100ms' ? rec.depth : stream === 'btcusdt@trade' ? rec.trades : [];
-      void (async () => {
-        for (const p of payloads) {
-          server.publish(stream, p);
-          await new Promise((r) => setTimeout(r, 3));
-        }
-      })();
-    };
     const [market] = await venue.markets();
     const store = new MemoryEventStore();
     const stream = 'pair-binance-BTC_USDT';
