@@ -2,7 +2,6 @@ import { summariseLog } from '../../projections/log-summary.js';
 import type { PairSummary } from '../../projections/pair-projection.js';
 import type { Clock } from '../clock/clock.js';
 import type { EngineConfig } from '../config/engine-config.js';
-import { StrategyParamsSchema } from '../config/strategy-params.js';
 import { pairIdOf, pairStreamOf } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import type { EventStore } from '../store/event-store.js';
@@ -14,10 +13,8 @@ import type { ResolvedPair } from '../config/engine-config.js';
 import { SupervisedControl } from './supervised-control.js';
 import type { ServiceControl } from './service-control.js';
 import { Supervisor, type ServiceObserver } from './supervisor.js';
-import { GroupCoordinator, type GroupMember } from './multi-venue/group-coordinator.js';
-import type { GroupView } from './multi-venue/pair-group.js';
-import type { PairRuntime } from './pair-runtime.js';
-import { emptyPairProjection, type PairProjection } from '../../projections/pair-projection.js';
+import { GroupCoordinator } from './multi-venue/group-coordinator.js';
+import { SupervisedGroupMember } from './multi-venue/supervised-group-member.js';
 import type { RecordedEvent } from '../../events/envelope.js';
 
 /** One exchange's venue and its symbols: unified (BTC/USDT) or venue (BTCUSDT). */
@@ -124,7 +121,7 @@ export async function startLiveService(opts: LiveServiceOptions): Promise<Runnin
   }
   let control: SupervisedControl | null = null;
   const groups = new GroupCoordinator(opts.config, logger, () => opts.clock.now());
-  const groupMembers = new Map<string, LiveGroupMember>();
+  const groupMembers = new Map<string, SupervisedGroupMember>();
   let publishScheduled = false;
   const publishGroups = (): void => {
     publishScheduled = false;
@@ -159,7 +156,7 @@ export async function startLiveService(opts: LiveServiceOptions): Promise<Runnin
   // Members join before any starts: the first publish (on a member's PairStarted) reaches it before its first book.
   for (const { resolved, venue, group } of pairs) {
     if (group === undefined) continue;
-    const member = new LiveGroupMember(supervisor, resolved.pairId, venue.id, resolved.params.allocation);
+    const member = new SupervisedGroupMember(supervisor, resolved.pairId, venue.id, resolved.params.allocation);
     groupMembers.set(resolved.pairId, member);
     groups.join(group, `${venue.id}:${resolved.market.symbol}`, member);
   }
@@ -232,46 +229,6 @@ export async function startLiveService(opts: LiveServiceOptions): Promise<Runnin
     throw err;
   }
   return { control, stop };
-}
-
-/**
- * A group member, through the supervisor: after a crash the pair runs in a
- * new runtime. The coordinator tells a member only when its view changes, so
- * a runtime that did not get the current view (not started yet when it was
- * published, or restarted since) gets it on its next append.
- */
-class LiveGroupMember implements GroupMember {
-  private last: { readonly view: GroupView; readonly members: number } | null = null;
-  private toldRuntime: PairRuntime | null = null;
-
-  constructor(
-    private readonly supervisor: Supervisor,
-    private readonly pairId: string,
-    readonly venue: string,
-    readonly allocation: { readonly enabled: boolean; readonly windowMs: number },
-  ) {}
-
-  get state(): PairProjection {
-    return this.supervisor.get(this.pairId)?.runtime.state ?? emptyPairProjection();
-  }
-
-  groupChanged(view: GroupView, members: number): void {
-    this.last = { view, members };
-    this.toldRuntime = null;
-    this.catchUp();
-  }
-
-  /** Gives the current runtime the last view, once. */
-  catchUp(): void {
-    const runtime = this.supervisor.get(this.pairId)?.runtime;
-    if (!runtime || !this.last || runtime === this.toldRuntime) return;
-    this.toldRuntime = runtime;
-    runtime.groupChanged(this.last.view, this.last.members);
-  }
-
-  pushVenueFillRates(rates: Readonly<Record<string, number>>): void {
-    this.supervisor.get(this.pairId)?.runtime.pushVenueFillRates(rates);
-  }
 }
 
 /** Live trading until `signal`, then every pair stops (cancel, confirm, record) and the venue closes. */

@@ -12,6 +12,7 @@ import type { RestartPolicy } from '../../machines/supervisor-machine.js';
 import type { PairRuntime, RunMode } from './pair-runtime.js';
 import { Supervisor, type ServiceObserver } from './supervisor.js';
 import { GroupCoordinator, resolveMirroredPair } from './multi-venue/group-coordinator.js';
+import { SupervisedGroupMember } from './multi-venue/supervised-group-member.js';
 import { exactMid } from '../../machines/pair-guards.js';
 
 export interface TradingSessionOptions {
@@ -260,20 +261,8 @@ export class TradingSession {
     // A group member learns the group's total before its first book, so no decision of it is made without the limit.
     const group = this.groups.groupOf(venueId, symbol);
     if (group !== undefined) {
-      const { supervisor } = this;
       const pairId = resolved.pairId;
-      // Through the supervisor: after a crash the pair runs in a new runtime.
-      this.groups.join(group, key, {
-        get state() {
-          const slot = supervisor.get(pairId);
-          if (!slot) throw new Error(`group member ${pairId} has no runtime`);
-          return slot.runtime.state;
-        },
-        groupChanged: (view, members) => supervisor.get(pairId)?.runtime.groupChanged(view, members),
-        venue: venueId,
-        allocation: resolved.params.allocation,
-        pushVenueFillRates: (rates) => supervisor.get(pairId)?.runtime.pushVenueFillRates(rates),
-      });
+      this.groups.join(group, key, new SupervisedGroupMember(this.supervisor, pairId, venueId, resolved.params.allocation));
       this.groups.publish();
       await this.settled(key, this.supervisor.drain(pairId));
     }

@@ -1,14 +1,8 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { runMirroredVenues } from './mirrored-session.js';
 import type { RecordedEvent } from '../../../events/envelope.js';
 import { verifyDecisions } from '../../../src/audit/verify-decisions.js';
-import { BUNDLED_RECORDING } from '../../../src/cli/project-paths.js';
-import { VirtualClock } from '../../../src/clock/clock.js';
 import { parseEngineConfig } from '../../../src/config/engine-config.js';
-import { silentLogger } from '../../../src/log/logger.js';
-import { recordedMarketEvents } from '../../../src/market-data/binance-recording.js';
-import { TradingSession } from '../../../src/service/trading-session.js';
-import { MemoryEventStore } from '../../../src/store/memory-event-store.js';
-import { VENUE_BOOK_DEPTH } from '../../../src/venues/simulated-venue.js';
 
 /*
  * Cross-venue signals in one session: binance2 prices off binance's mid
@@ -29,23 +23,7 @@ async function run(count: number): Promise<RecordedEvent[]> {
     },
     'test',
   );
-  const store = new MemoryEventStore();
-  let clock: VirtualClock | undefined;
-  let session: TradingSession | undefined;
-  let n = 0;
-  for await (const event of recordedMarketEvents(BUNDLED_RECORDING, { depth: VENUE_BOOK_DEPTH })) {
-    if (!clock || !session) {
-      clock = new VirtualClock(event.ts);
-      const c = clock;
-      session = new TradingSession({ store, config, clock, logger: silentLogger(), instanceId: 'xv', mode: 'backtest', venueIds: ['binance', 'binance2'], advanceClock: (t) => c.advanceTo(t) });
-    }
-    await session.advanceTo(event.ts);
-    await session.feed(event);
-    if (++n >= count) break;
-  }
-  if (!session) throw new Error('no data');
-  await session.stop('test finished');
-  return store.readAll();
+  return (await runMirroredVenues(config, ['binance', 'binance2'], count, 'xv')).events;
 }
 
 const decisionsOf = (events: readonly RecordedEvent[], stream: string) =>

@@ -1,17 +1,12 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { runMirroredVenues } from './mirrored-session.js';
 import type { RecordedEvent } from '../../../events/envelope.js';
 import { toJsonLine } from '../../../src/cli/event-format.js';
 import { projectPairs, summariseLog } from '../../../projections/log-summary.js';
 import { verifyDecisions } from '../../../src/audit/verify-decisions.js';
-import { BUNDLED_RECORDING } from '../../../src/cli/project-paths.js';
-import { VirtualClock } from '../../../src/clock/clock.js';
 import { parseEngineConfig } from '../../../src/config/engine-config.js';
 import { D } from '../../../src/core/decimal.js';
-import { silentLogger } from '../../../src/log/logger.js';
-import { recordedMarketEvents } from '../../../src/market-data/binance-recording.js';
 import { TradingSession } from '../../../src/service/trading-session.js';
-import { MemoryEventStore } from '../../../src/store/memory-event-store.js';
-import { VENUE_BOOK_DEPTH } from '../../../src/venues/simulated-venue.js';
 
 const LIMIT = '0.01';
 // Tight quotes so both venues fill often within the slice; one level is 200 USDT (~0.0033 BTC).
@@ -30,23 +25,7 @@ async function runTwoVenues(count: number): Promise<{ events: RecordedEvent[]; s
     },
     'test',
   );
-  const store = new MemoryEventStore();
-  let clock: VirtualClock | undefined;
-  let session: TradingSession | undefined;
-  let n = 0;
-  for await (const event of recordedMarketEvents(BUNDLED_RECORDING, { depth: VENUE_BOOK_DEPTH })) {
-    if (!clock || !session) {
-      clock = new VirtualClock(event.ts);
-      const c = clock;
-      session = new TradingSession({ store, config, clock, logger: silentLogger(), instanceId: 'mv', mode: 'backtest', venueIds: ['binance', 'binance2'], advanceClock: (t) => c.advanceTo(t) });
-    }
-    await session.advanceTo(event.ts);
-    await session.feed(event);
-    if (++n >= count) break;
-  }
-  if (!session) throw new Error('no data');
-  await session.stop('test finished');
-  return { events: await store.readAll(), session };
+  return runMirroredVenues(config, ['binance', 'binance2'], count, 'mv');
 }
 
 describe('multi-venue: one recording, two simulated venues, one group limit (integration)', () => {
